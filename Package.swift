@@ -34,10 +34,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Test inputs generated with the ffmpeg tool; used by tests only.
+        .target(name: "MexTestSupport", path: "Tests/MexTestSupport"),
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),
-        .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore"]),
+        .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
-        .testTarget(name: "mexdTests", dependencies: ["mexd"]),
+        .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

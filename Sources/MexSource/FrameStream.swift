@@ -147,8 +147,9 @@ extension FrameStream {
                     break
                 }
             }
-            let stats = producer.statistics
+            var stats = producer.statistics
             condition.lock()
+            if stats.endReason == .running { stats.endReason = cancelled ? .stopped : .endOfStream }
             finalStatistics = stats
             ending = outcome
             let pending = waiter
@@ -164,22 +165,28 @@ extension FrameStream {
 
         private func push(_ frame: Frame) {
             condition.lock()
-            if let pending = waiter {
-                waiter = nil
-                condition.unlock()
-                pending.resume(returning: .success(frame))
-                return
-            }
-            if queued >= capacity {
+            while true {
+                if cancelled { break }
+                // Checked on every pass: the consumer may have drained the queue and
+                // started waiting while this thread slept on a full queue.
+                if let pending = waiter {
+                    waiter = nil
+                    condition.unlock()
+                    pending.resume(returning: .success(frame))
+                    return
+                }
+                if queued < capacity {
+                    queue.append(frame)
+                    break
+                }
                 switch policy {
                 case .block:
-                    while queued >= capacity && !cancelled { condition.wait() }
+                    condition.wait()
                 case .dropOldest:
                     _ = popFront()
                     dropped += 1
                 }
             }
-            if !cancelled { queue.append(frame) }
             condition.unlock()
         }
 
