@@ -137,7 +137,7 @@ class ECA(nn.Module):
         att = torch.sigmoid(att).view(-1, c, 1, 1)
         # Broadcast by a nearest "resize" of the 1x1 map: exact, and OpenCV 4.6 mis-handles a
         # broadcasting Mul of (N,C,H,W) by (N,C,1,1) when N > 1.
-        return x * F.interpolate(att, size=(int(x.shape[2]), int(x.shape[3])), mode="nearest")
+        return x * F.interpolate(att, scale_factor=(float(x.shape[2]), float(x.shape[3])), mode="nearest")
 
 
 # ---------------------------------------------------------------------------------------------

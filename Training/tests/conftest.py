@@ -1,0 +1,16 @@
+import os
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Two cores are shared with the Swift build; PyTorch's default would use them all and spin.
+torch.set_num_threads(int(os.environ.get("MEXTRAIN_TEST_THREADS", "2")))
+
+
+@pytest.fixture(scope="session")
+def model5():
+    from mextrain import ModelConfig, SKDTSTSAN
+    torch.manual_seed(0)
+    return SKDTSTSAN(ModelConfig(num_classes=5))
