@@ -8,6 +8,9 @@ class ModelConfig:
     amp_factor: float = 2.0       # paper 4.2 / Fig. 9(b): A = 2; code multiplies by A, not A - 1
     dropout: float = 0.2          # reference code, before each fully connected layer
     aux_classifiers: bool = True  # section 3.4: two ACs for self-distillation, training only
+    # Widths of the released code. Only the parity fixtures shrink them (same graph, fewer bytes).
+    mag_width: int = 32           # magnification latent channels (Oh et al.)
+    widths: tuple = (64, 128)     # trunk: conv1-3, then conv4-5 and every AC conv
 
 
 @dataclass

@@ -58,6 +58,7 @@ def model_card(model: SKDTSTSAN, classes, training=None, metrics=None, name="skd
                      "note": "unnormalised; softmax for scores, argmax for the label"}],
         "onnx_opset": OPSET,
         "amplification_factor": cfg.amp_factor,
+        "model_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(cfg).items()},
         "preprocessing": preprocess.constants(),
         "parameters": {"total_with_aux": count_parameters(model),
                        "inference": count_parameters(model, inference_only=True)},

@@ -62,8 +62,8 @@ class ResBlock(nn.Module):
 
     def __init__(self, c=32):
         super().__init__()
-        self.cba_1 = ConvAct(c, 32, 3, 1, 1, relu=True)
-        self.cba_2 = ConvAct(32, c, 3, 1, 1, relu=False)
+        self.cba_1 = ConvAct(c, c, 3, 1, 1, relu=True)
+        self.cba_2 = ConvAct(c, c, 3, 1, 1, relu=False)
 
     def forward(self, x):
         return x + self.cba_2(self.cba_1(x))
@@ -72,13 +72,13 @@ class ResBlock(nn.Module):
 class ShapeEncoder(nn.Module):
     """Oh et al.'s shape (motion) encoder: 48x48 frame(s) -> 32x24x24 shape representation M."""
 
-    def __init__(self, dim_in):
+    def __init__(self, dim_in, w=32):
         super().__init__()
-        self.cba_1 = ConvAct(dim_in, 16, 7, 1, 3)
-        self.cba_2 = ConvAct(16, 32, 3, 2, 1)
-        self.resblks = nn.Sequential(*[ResBlock(32) for _ in range(3)])
-        self.motion_cba = ConvAct(32, 32, 3, 1, 1)   # in the code, absent from Oh et al.'s magnet.pth
-        self.motion_resblks = nn.Sequential(*[ResBlock(32) for _ in range(2)])
+        self.cba_1 = ConvAct(dim_in, w // 2, 7, 1, 3)
+        self.cba_2 = ConvAct(w // 2, w, 3, 2, 1)
+        self.resblks = nn.Sequential(*[ResBlock(w) for _ in range(3)])
+        self.motion_cba = ConvAct(w, w, 3, 1, 1)   # in the code, absent from Oh et al.'s magnet.pth
+        self.motion_resblks = nn.Sequential(*[ResBlock(w) for _ in range(2)])
 
     def forward(self, x):
         x = self.resblks(self.cba_2(self.cba_1(x)))
@@ -92,12 +92,12 @@ class Manipulator(nn.Module):
     multiplies by alpha where Oh et al. use alpha - 1. We follow the code.
     """
 
-    def __init__(self, amp_factor):
+    def __init__(self, amp_factor, w=32):
         super().__init__()
         self.amp_factor = amp_factor
-        self.g = ConvAct(32, 32, 7, 1, 3, relu=True)
-        self.h_conv = ConvAct(32, 32, 3, 1, 1, relu=False)
-        self.h_resblk = ResBlock(32)
+        self.g = ConvAct(w, w, 7, 1, 3, relu=True)
+        self.h_conv = ConvAct(w, w, 3, 1, 1, relu=False)
+        self.h_resblk = ResBlock(w)
 
     def forward(self, m_a, m_b):
         # m_a is None for the T stream: its "no motion" input is all zeros, and since every
@@ -199,13 +199,14 @@ class SKDTSTSAN(nn.Module):
         # Section 3.1: one encoder and one manipulator per stream (not shared).
         # Input channels: L = 16 grid blocks, S = 1 gray face, T = 2 flow components.
         for s, dim_in in zip(STREAMS, (16, 1, 2)):
-            setattr(self, f"Aug_Encoder_{s}", ShapeEncoder(dim_in))
-            setattr(self, f"Aug_Manipulator_{s}", Manipulator(cfg.amp_factor))
+            setattr(self, f"Aug_Encoder_{s}", ShapeEncoder(dim_in, cfg.mag_width))
+            setattr(self, f"Aug_Manipulator_{s}", Manipulator(cfg.amp_factor, cfg.mag_width))
 
         # Trunk: conv1 k5 without padding (24 -> 20), conv2..5 k3 p1; L gets ECA, T gets TSM
         # before every conv except conv1 (notes 2.2).
-        widths = {1: (32, 64, 5, 0), 2: (64, 64, 3, 1), 3: (64, 64, 3, 1), 4: (64, 128, 3, 1),
-                  5: (128, 128, 3, 1)}
+        m, (c1, c2) = cfg.mag_width, cfg.widths          # 32, (64, 128) in the released code
+        widths = {1: (m, c1, 5, 0), 2: (c1, c1, 3, 1), 3: (c1, c1, 3, 1), 4: (c1, c2, 3, 1),
+                  5: (c2, c2, 3, 1)}
         for i, (cin, cout, k, p) in widths.items():
             for s in STREAMS:
                 conv = nn.Conv2d(cin, cout, k, 1, p)
@@ -220,18 +221,18 @@ class SKDTSTSAN(nn.Module):
             # Section 3.4: AC1 branches after pool1 (first conv), AC2 after pool2 (third conv).
             # Their two convs per stream are also eq. 9's alignment convs (64 -> 128 channels).
             for a in ("AC1", "AC2"):
-                for j, cin in ((1, 64), (2, 128)):
+                for j, cin in ((1, c1), (2, c2)):
                     for s in STREAMS:
-                        conv = nn.Conv2d(cin, 128, 3, 1, 1)
+                        conv = nn.Conv2d(cin, c2, 3, 1, 1)
                         setattr(self, f"{a}_conv{j}_{s}", TemporalShift(conv) if s == "T" else conv)
-                        setattr(self, f"{a}_bn{j}_{s}", nn.BatchNorm2d(128))
-                    setattr(self, f"{a}_ECA{j}", ECA(128))
-                setattr(self, f"{a}_fc", nn.Linear(384, n))
+                        setattr(self, f"{a}_bn{j}_{s}", nn.BatchNorm2d(c2))
+                    setattr(self, f"{a}_ECA{j}", ECA(c2))
+                setattr(self, f"{a}_fc", nn.Linear(3 * c2, n))
 
         self.pool1 = nn.MaxPool2d(5, 2, 2)
         self.pool2 = nn.AvgPool2d(3, 2, 1, count_include_pad=True)   # divisor 9, padding counted
         self.dropout = nn.Dropout(cfg.dropout)
-        self.fc2 = nn.Linear(384, n)
+        self.fc2 = nn.Linear(3 * c2, n)           # 384 = L128 | S128 | T128
 
     # One "Conv -> BN -> ReLU -> (ECA)" stage of one stream; ECA comes after the ReLU, L only (notes 2.2).
     def _stage(self, conv, bn, s, x, eca):

@@ -14,7 +14,7 @@ from mextrain.model import count_parameters
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     d = tmp_path_factory.mktemp("export")
-    model = parity_model(seed=7, num_classes=5)
+    model = parity_model(seed=7, num_classes=5, small=False)
     onnx_path, json_path = export(model, str(d), ["happiness", "surprise", "disgust", "repression", "others"])
     return model, onnx_path, json_path
 

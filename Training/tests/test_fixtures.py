@@ -1,0 +1,38 @@
+"""The committed parity fixtures (Tests/Fixtures/skd-tstsan) are consistent and reproducible."""
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from mextrain.fixtures import write
+
+FIXTURES = Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "skd-tstsan"
+
+
+def test_committed_fixtures_are_small_and_complete():
+    manifest = json.loads((FIXTURES / "manifest.json").read_text())
+    for name in manifest["files"]:
+        assert (FIXTURES / name).exists(), name
+    assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 2_000_000
+
+
+def test_opencv_dnn_reproduces_the_committed_logits():
+    net = cv2.dnn.readNetFromONNX(str(FIXTURES / "model.onnx"))
+    for inp, out in (("inputs.npy", "logits.npy"), ("preprocess_tensor.npy", "logits_preprocessed.npy")):
+        x = np.load(FIXTURES / inp)
+        x = x[None] if x.ndim == 3 else x
+        net.setInput(x)
+        ref = np.load(FIXTURES / out)
+        assert np.abs(net.forward() - ref).max() < 1e-4
+        assert np.ptp(ref) > 1.0                  # logits far from constant
+
+
+def test_regenerating_gives_the_same_numbers(tmp_path):
+    write(str(tmp_path))
+    for name in ("inputs.npy", "logits.npy", "preprocess_faces.npy", "preprocess_tensor.npy",
+                 "logits_preprocessed.npy"):
+        a, b = np.load(FIXTURES / name), np.load(tmp_path / name)
+        assert a.shape == b.shape and a.dtype == b.dtype, name
+        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=name)
