@@ -34,9 +34,11 @@ public final class FrameStream: AsyncSequence, Sendable {
     public var statistics: SourceStatistics { pump.statistics }
 
     /// Waits for the producer thread to end (after the end of the stream, an error or
-    /// `stop()`) and returns its final counters.
-    public func finalStatistics() async -> SourceStatistics {
-        await withCheckedContinuation { continuation in pump.whenFinished(continuation) }
+    /// `stop()`) and returns its final counters. A producer stuck in a read that
+    /// cannot be interrupted (a FIFO with no writer) is given up on after `timeout`,
+    /// and the counters returned are those of the frames delivered so far.
+    public func finalStatistics(timeout: Duration = .seconds(5)) async -> SourceStatistics {
+        await withCheckedContinuation { continuation in pump.whenFinished(continuation, timeout: timeout) }
         return pump.statistics
     }
 
@@ -93,6 +95,7 @@ extension FrameStream {
         private var cancelled = false
         private var started = false
         private var dropped = 0
+        private var delivered = 0
         private var finalStatistics: SourceStatistics?
         private var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -105,6 +108,11 @@ extension FrameStream {
         var statistics: SourceStatistics {
             condition.lock(); defer { condition.unlock() }
             var stats = finalStatistics ?? SourceStatistics()
+            if finalStatistics == nil {
+                // The producer is still running; what is known is what was delivered.
+                stats.frames = delivered
+                stats.endReason = cancelled ? .stopped : .running
+            }
             stats.droppedFrames += dropped
             return stats
         }
@@ -171,6 +179,7 @@ extension FrameStream {
                 // started waiting while this thread slept on a full queue.
                 if let pending = waiter {
                     waiter = nil
+                    delivered += 1
                     condition.unlock()
                     pending.resume(returning: .success(frame))
                     return
@@ -190,14 +199,27 @@ extension FrameStream {
             condition.unlock()
         }
 
-        func whenFinished(_ continuation: CheckedContinuation<Void, Never>) {
+        func whenFinished(_ continuation: CheckedContinuation<Void, Never>, timeout: Duration) {
             condition.lock()
             if finalStatistics != nil || !started {
                 condition.unlock()
                 continuation.resume()
-            } else {
-                finishWaiters.append(continuation)
-                condition.unlock()
+                return
+            }
+            finishWaiters.append(continuation)
+            let id = finishWaiters.count - 1
+            condition.unlock()
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.inSeconds) { [self] in
+                self.condition.lock()
+                // Still waiting: resume it here; run() will find the list emptied.
+                guard self.finalStatistics == nil, id < self.finishWaiters.count else {
+                    self.condition.unlock()
+                    return
+                }
+                let waiters = self.finishWaiters
+                self.finishWaiters = []
+                self.condition.unlock()
+                for waiter in waiters { waiter.resume() }
             }
         }
 
@@ -205,6 +227,7 @@ extension FrameStream {
             condition.lock()
             if queued > 0 {
                 let frame = popFront()
+                delivered += 1
                 condition.signal()
                 condition.unlock()
                 continuation.resume(returning: .success(frame))

@@ -14,7 +14,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
             Each input yields a SOURCE record when it opens, optional FRAME records, and an EOF \
             record with totals. Inputs that fail are reported on stderr and the others are still \
-            scanned; the exit status is that of the first failure (see mexd(8)).
+            scanned; the exit status is that of the first failure (see mexd(8)). SIGINT or SIGTERM \
+            ends the current input with its EOF record and skips the rest.
             """)
 
     @Argument(help: "Files, image sequences (img%03d.png), rtsp:// URLs or /dev/video* devices.")
@@ -36,9 +37,14 @@ struct ScanCommand: AsyncParsableCommand {
         let logger = global.makeLogger()
         let output = JSONLinesOutput()
         let opener = SourceOpener()
+        let signals = StopSignals()
         var status = ExitStatus.ok
         for input in inputs {
-            let result = await scan(input, opener: opener, output: output, logger: logger)
+            if signals.stopped {
+                logger.notice("stopped by signal; \(input) not scanned")
+                continue
+            }
+            let result = await scan(input, opener: opener, output: output, signals: signals, logger: logger)
             if status == .ok { status = result }
         }
         do { try output.flush() } catch {
@@ -48,7 +54,8 @@ struct ScanCommand: AsyncParsableCommand {
         if status != .ok { throw status.exitCode }
     }
 
-    private func scan(_ input: String, opener: SourceOpener, output: JSONLinesOutput, logger: Logger) async -> ExitStatus {
+    private func scan(_ input: String, opener: SourceOpener, output: JSONLinesOutput, signals: StopSignals,
+                      logger: Logger) async -> ExitStatus {
         let producer: any FrameProducer
         do {
             producer = try opener.open(input, logger: logger)
@@ -59,13 +66,15 @@ struct ScanCommand: AsyncParsableCommand {
         let info = producer.info
         let live = info.kind != .file
         let stream = FrameStream(producer, policy: SourceOpener.overflowPolicy(for: info.kind))
+        signals.watch(stream)
+        defer { signals.watch(nil) }
         let clock = ContinuousClock()
         let started = clock.now
         var status = ExitStatus.ok
         var lastPts: Double?
+        var count = 0
         do {
             try output.write(Records.source(name: input, state: "online", info: info), flush: true)
-            var count = 0
             for try await frame in stream {
                 if frames { try output.write(Records.frame(source: input, frame: frame), flush: live) }
                 lastPts = frame.pts
@@ -79,9 +88,12 @@ struct ScanCommand: AsyncParsableCommand {
             logger.error("\(error)")
             return .ioError
         }
-        let elapsed = (clock.now - started) / .seconds(1)
+        let elapsed = (clock.now - started).inSeconds
         var statistics = await stream.finalStatistics()
         if status != .ok { statistics.endReason = .error }
+        // Frames the scan processed; after a stop the producer may have decoded a few
+        // more that nobody read.
+        statistics.frames = count
         let step = info.fps.map { 1 / $0 } ?? 0
         let duration = lastPts.map { $0 + step } ?? 0
         do {
@@ -91,12 +103,5 @@ struct ScanCommand: AsyncParsableCommand {
             return .ioError
         }
         return status
-    }
-}
-
-extension Duration {
-    static func / (lhs: Duration, rhs: Duration) -> Double {
-        let l = lhs.components, r = rhs.components
-        return (Double(l.seconds) + Double(l.attoseconds) * 1e-18) / (Double(r.seconds) + Double(r.attoseconds) * 1e-18)
     }
 }

@@ -134,11 +134,17 @@ public final class SystemV4L2Device: V4L2Device {
         return Int(request.count)
     }
 
-    public func mapBuffer(_ index: Int) throws(V4L2CallError) -> UnsafeRawBufferPointer {
+    /// A v4l2_buffer naming mmap buffer `index` of the capture queue.
+    private func mmapBuffer(_ index: Int = 0) -> v4l2_buffer {
         var buffer = v4l2_buffer()
         buffer.index = UInt32(index)
         buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         buffer.memory = V4L2_MEMORY_MMAP.rawValue
+        return buffer
+    }
+
+    public func mapBuffer(_ index: Int) throws(V4L2CallError) -> UnsafeRawBufferPointer {
+        var buffer = mmapBuffer(index)
         try check(mexd_v4l2_querybuf(fd, &buffer), "VIDIOC_QUERYBUF")
         let start = mexd_v4l2_mmap(fd, Int(buffer.length), Int64(buffer.m.offset))
         guard let start, start != mexd_map_failed() else { throw V4L2CallError("mmap", errno: errno) }
@@ -159,17 +165,12 @@ public final class SystemV4L2Device: V4L2Device {
     }
 
     public func queueBuffer(_ index: Int) throws(V4L2CallError) {
-        var buffer = v4l2_buffer()
-        buffer.index = UInt32(index)
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        buffer.memory = V4L2_MEMORY_MMAP.rawValue
+        var buffer = mmapBuffer(index)
         try check(mexd_v4l2_qbuf(fd, &buffer), "VIDIOC_QBUF")
     }
 
     public func dequeueBuffer() throws(V4L2CallError) -> V4L2DequeuedBuffer {
-        var buffer = v4l2_buffer()
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        buffer.memory = V4L2_MEMORY_MMAP.rawValue
+        var buffer = mmapBuffer()
         try check(mexd_v4l2_dqbuf(fd, &buffer), "VIDIOC_DQBUF")
         let stamp = Double(buffer.timestamp.tv_sec) + Double(buffer.timestamp.tv_usec) * 1e-6
         return V4L2DequeuedBuffer(index: Int(buffer.index), bytesUsed: Int(buffer.bytesused), timestamp: stamp,

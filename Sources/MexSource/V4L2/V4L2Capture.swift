@@ -29,6 +29,7 @@ public final class V4L2Capture: FrameProducer {
     private var lastSequence: UInt32?
     private var lastFrameTime: ContinuousClock.Instant?
     private let clock = ContinuousClock()
+    private var streamStart = ContinuousClock.now
     /// poll() slice: short enough that interrupt() and the stall timer are noticed quickly.
     private let pollSlice = 100
 
@@ -110,7 +111,8 @@ public final class V4L2Capture: FrameProducer {
         if !streaming {
             try device.streamOn()
             streaming = true
-            lastFrameTime = clock.now
+            streamStart = clock.now
+            lastFrameTime = streamStart
         }
         while true {
             if interruptFlag.isRaised {
@@ -177,7 +179,9 @@ public final class V4L2Capture: FrameProducer {
         }
         consecutiveErrors = 0
         lastFrameTime = clock.now
-        let stamp = buffer.timestamp > 0 ? buffer.timestamp : Double(clock.now.timeIntervalSinceStart)
+        // The driver's capture timestamp is the truth; a driver that leaves it at zero
+        // gets the time the frame reached mexd, from the start of streaming.
+        let stamp = buffer.timestamp > 0 ? buffer.timestamp : (clock.now - streamStart).inSeconds
         if firstTimestamp == nil { firstTimestamp = stamp }
         let frame = Frame(index: statistics.frames, pts: stamp - firstTimestamp!, wallTime: Date(), image: image)
         statistics.frames += 1
@@ -216,13 +220,5 @@ public final class V4L2Capture: FrameProducer {
         case EACCES, EPERM: return .permissionDenied(path)
         default: return .deviceError(path, operation: error.operation, errno: error.errno)
         }
-    }
-}
-
-private extension ContinuousClock.Instant {
-    /// Seconds since this clock's epoch (boot), the same base as V4L2's monotonic stamps.
-    var timeIntervalSinceStart: Double {
-        let c = (self - ContinuousClock().now).components
-        return Double(ProcessInfo.processInfo.systemUptime) + Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }
