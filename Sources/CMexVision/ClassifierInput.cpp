@@ -1,0 +1,128 @@
+// The SKD-TSTSAN input tensor, step for step as Training/mextrain/preprocess.py
+// builds it (which follows the authors' released scripts; reference-code notes 1.1-1.2).
+// Same OpenCV functions, same order, so both sides agree to the bit except where noted.
+#include <cmath>
+#include <vector>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/optflow.hpp>
+#include "Errors.hpp"
+
+namespace {
+
+constexpr int kFace = 128;   // crop side (paper section 4.2)
+constexpr int kInput = 48;   // S/L/T side
+constexpr int kGrid = 4;     // L stream: 4x4 blocks
+constexpr int kBlock = kFace / kGrid;
+constexpr int kJpegQuality = 95; // cv2.imwrite's default, which the authors' files went through
+
+/// cv2.normalize(img, None, 0, 1, NORM_MINMAX, dtype=CV_32F)
+cv::Mat minmax01(const cv::Mat &image) {
+    cv::Mat out;
+    cv::normalize(image, out, 0, 1, cv::NORM_MINMAX, CV_32F);
+    return out;
+}
+
+/// JPEG encode at quality 95, decode as gray: what writing and re-reading a .jpg did.
+cv::Mat jpeg_gray(const cv::Mat &image) {
+    std::vector<uchar> buffer;
+    cv::imencode(".jpg", image, buffer, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality});
+    return cv::imdecode(buffer, cv::IMREAD_GRAYSCALE);
+}
+
+/// The authors' stretch of a flow map to 0..255, truncated, in float32:
+/// ((m - min) / (max - min) * 255).astype(uint8); a flat map is cast as is.
+cv::Mat flow_to_uint8(const cv::Mat &map) {
+    double lo, hi;
+    cv::minMaxLoc(map, &lo, &hi);
+    cv::Mat out(map.size(), CV_8UC1);
+    const float mn = static_cast<float>(lo), mx = static_cast<float>(hi);
+    for (int y = 0; y < map.rows; ++y) {
+        const float *src = map.ptr<float>(y);
+        uchar *dst = out.ptr<uchar>(y);
+        for (int x = 0; x < map.cols; ++x) {
+            // numpy's float32 -> uint8 cast truncates toward zero (values here are 0..255).
+            float v = mx == mn ? src[x] : (src[x] - mn) / (mx - mn) * 255.0f;
+            dst[x] = static_cast<uchar>(static_cast<int>(v));
+        }
+    }
+    return out;
+}
+
+/// One key-frame pair -> (u, v), each 48x48 float32 in [0, 1].
+void flow_maps(const cv::Mat &from, const cv::Mat &to, bool jpeg, bool polar, cv::Mat maps[2]) {
+    cv::Mat flow;
+    cv::optflow::DualTVL1OpticalFlow::create()->calc(from, to, flow);
+    cv::Mat uv[2];
+    cv::split(flow, uv);
+    if (polar) {
+        // cartToPolar then back with float32 cos/sin, as the authors' pol2cart does
+        // with numpy. numpy's float32 cos/sin and glibc's cosf/sinf may differ in the
+        // last bit, which can move a truncated uint8 level by one (see the parity test).
+        cv::Mat magnitude, angle;
+        cv::cartToPolar(uv[0], uv[1], magnitude, angle);
+        for (int y = 0; y < flow.rows; ++y) {
+            const float *m = magnitude.ptr<float>(y), *a = angle.ptr<float>(y);
+            float *u = uv[0].ptr<float>(y), *v = uv[1].ptr<float>(y);
+            for (int x = 0; x < flow.cols; ++x) {
+                u[x] = m[x] * std::cos(a[x]);
+                v[x] = m[x] * std::sin(a[x]);
+            }
+        }
+    }
+    for (int k = 0; k < 2; ++k) {
+        cv::Mat small;
+        cv::resize(uv[k], small, cv::Size(kInput, kInput), 0, 0, cv::INTER_LINEAR);
+        cv::Mat levels = flow_to_uint8(small);
+        if (jpeg) levels = jpeg_gray(levels);
+        maps[k] = minmax01(levels);
+    }
+}
+
+/// Whole face (48x48) and the 16 grid blocks (each 32x32 resized to 48x48), row-major.
+void face_channels(const cv::Mat &face, cv::Mat &whole, cv::Mat blocks[kGrid * kGrid]) {
+    cv::Mat normalised = minmax01(face);
+    cv::resize(normalised, whole, cv::Size(kInput, kInput), 0, 0, cv::INTER_LINEAR);
+    for (int i = 0; i < kGrid; ++i)
+        for (int j = 0; j < kGrid; ++j)
+            cv::resize(normalised(cv::Rect(kBlock * j, kBlock * i, kBlock, kBlock)), blocks[kGrid * i + j],
+                       cv::Size(kInput, kInput), 0, 0, cv::INTER_LINEAR);
+}
+
+void put(const cv::Mat &map, float *out, int channel) {
+    cv::Mat target(kInput, kInput, CV_32F, out + static_cast<size_t>(channel) * kInput * kInput);
+    map.copyTo(target);
+}
+
+} // namespace
+
+extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
+                                     int jpeg_roundtrip, int polar_roundtrip, float *out,
+                                     char *error, size_t error_size) {
+    if (!onset || !apex || !offset || !out) {
+        mexv::set_error(error, error_size, "mexv_classifier_input: missing buffer");
+        return MEXV_BAD_ARGUMENT;
+    }
+    return mexv::guarded(error, error_size, [&] {
+        cv::Mat on(kFace, kFace, CV_8UC1, const_cast<uint8_t *>(onset));
+        cv::Mat ap(kFace, kFace, CV_8UC1, const_cast<uint8_t *>(apex));
+        cv::Mat off(kFace, kFace, CV_8UC1, const_cast<uint8_t *>(offset));
+        // Channel map (reference-code notes section 1): 0 apex, 1 onset, 2-17 apex grid,
+        // 18-33 onset grid, 34/35 onset->apex u/v, 36/37 apex->offset u/v.
+        cv::Mat whole, blocks[kGrid * kGrid];
+        face_channels(ap, whole, blocks);
+        put(whole, out, 0);
+        for (int b = 0; b < kGrid * kGrid; ++b) put(blocks[b], out, 2 + b);
+        face_channels(on, whole, blocks);
+        put(whole, out, 1);
+        for (int b = 0; b < kGrid * kGrid; ++b) put(blocks[b], out, 18 + b);
+        cv::Mat maps[2];
+        flow_maps(on, ap, jpeg_roundtrip != 0, polar_roundtrip != 0, maps);
+        put(maps[0], out, 34);
+        put(maps[1], out, 35);
+        flow_maps(ap, off, jpeg_roundtrip != 0, polar_roundtrip != 0, maps);
+        put(maps[0], out, 36);
+        put(maps[1], out, 37);
+        return MEXV_OK;
+    });
+}

@@ -1,0 +1,94 @@
+// mexvision: the few OpenCV 4.6 algorithms mexd uses, behind a plain C API.
+//
+// Swift's C++ interop cannot drive OpenCV's algorithm classes (cv::Ptr, virtual
+// interfaces, cv::Mat ownership), so each is wrapped here: opaque handles, images
+// and tensors in caller-owned buffers (nothing is copied out), and every
+// cv::Exception caught and returned as MEXV_ERROR with its message in `error`.
+// Handles are not thread-safe; use one per thread.
+#ifndef MEXVISION_H
+#define MEXVISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    MEXV_OK = 0,
+    MEXV_ERROR = -1,        // OpenCV raised; message in `error`
+    MEXV_BAD_ARGUMENT = -2, // sizes or pointers do not fit; message in `error`
+};
+
+/// An 8-bit gray image in caller memory; rows are `stride` bytes apart.
+typedef struct {
+    const uint8_t *pixels;
+    int32_t width;
+    int32_t height;
+    int32_t stride;
+} mexv_gray;
+
+/// A face box in pixels.
+typedef struct {
+    int32_t x, y, width, height;
+    /// Detector support: how many neighbouring detections merged into this one.
+    int32_t neighbours;
+} mexv_box;
+
+// Face detection: OpenCV's Viola-Jones cascade (Debian's opencv-data ships the models).
+typedef struct mexv_cascade mexv_cascade;
+mexv_cascade *mexv_cascade_load(const char *path, char *error, size_t error_size);
+void mexv_cascade_free(mexv_cascade *cascade);
+/// Detects faces of at least `min_size` pixels in `image` (optionally only inside
+/// `roi`, which may be NULL). Writes up to `capacity` boxes, in image coordinates,
+/// largest first; returns how many were found (may exceed capacity) or an error.
+int mexv_cascade_detect(mexv_cascade *cascade, mexv_gray image, const mexv_box *roi,
+                        double scale_factor, int min_neighbours, int min_size,
+                        mexv_box *boxes, int capacity, char *error, size_t error_size);
+
+// Resize a box of `image` (x, y, width, height, clipped to the image) to an
+// out_size x out_size gray crop with bilinear interpolation (cv::INTER_LINEAR).
+int mexv_crop_resize(mexv_gray image, mexv_box box, int out_size, uint8_t *out,
+                     char *error, size_t error_size);
+
+// Resize `image` to out_width x out_height into `out` (packed rows). Shrinking uses
+// cv::INTER_AREA (no aliasing, for detection on a smaller frame); enlarging, INTER_LINEAR.
+int mexv_resize(mexv_gray image, int out_width, int out_height, uint8_t *out,
+                char *error, size_t error_size);
+
+// Dense optical flow between two gray images of the same size. `flow` receives
+// width*height*2 floats, (u, v) interleaved per pixel, in pixels.
+typedef struct mexv_flow mexv_flow;
+/// kind 0: DIS (cv::DISOpticalFlow) with `preset` 0 ultrafast, 1 fast, 2 medium.
+/// kind 1: TV-L1 (cv::optflow::DualTVL1OpticalFlow) with OpenCV's default parameters.
+mexv_flow *mexv_flow_create(int kind, int preset, char *error, size_t error_size);
+void mexv_flow_free(mexv_flow *flow);
+int mexv_flow_calc(mexv_flow *flow, mexv_gray from, mexv_gray to, float *out,
+                   char *error, size_t error_size);
+
+// The classifier's (38, 48, 48) input from three 128x128 gray faces (onset, apex,
+// offset), built exactly as Training/mextrain/preprocess.py does. `jpeg_roundtrip`
+// reproduces the authors' JPEG files of the flow maps.
+int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
+                          int jpeg_roundtrip, int polar_roundtrip, float *out,
+                          char *error, size_t error_size);
+
+// An ONNX network run with OpenCV's DNN module on the CPU.
+typedef struct mexv_net mexv_net;
+mexv_net *mexv_net_load(const char *onnx_path, char *error, size_t error_size);
+void mexv_net_free(mexv_net *net);
+/// Runs one forward pass on an NCHW float input and writes the first output's values
+/// into `out`. `out_count` receives the output's element count; returns
+/// MEXV_BAD_ARGUMENT if it exceeds `capacity`.
+int mexv_net_forward(mexv_net *net, const float *input, const int32_t *shape, int rank,
+                     float *out, size_t capacity, size_t *out_count,
+                     char *error, size_t error_size);
+/// The names of the graph's unconnected outputs, comma-separated.
+int mexv_net_output_names(mexv_net *net, char *names, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

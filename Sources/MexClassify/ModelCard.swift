@@ -1,0 +1,87 @@
+import Foundation
+
+/// The JSON written beside an exported model (Training/mextrain/export.py): what a
+/// runtime needs to feed the graph and read its output.
+public struct ModelCard: Sendable, Decodable {
+    /// A tensor dimension: a fixed size, or a symbolic one such as the batch "N".
+    public enum Dimension: Sendable, Decodable, Equatable {
+        case fixed(Int)
+        case symbolic(String)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let n = try? container.decode(Int.self) { self = .fixed(n) } else { self = .symbolic(try container.decode(String.self)) }
+        }
+    }
+
+    public struct Tensor: Sendable, Decodable {
+        public var name: String
+        public var shape: [Dimension]
+    }
+
+    public struct Preprocessing: Sendable, Decodable {
+        /// The flow maps went through JPEG q95 as the authors' files did (default true).
+        public var jpegRoundtrip: Bool?
+        public var flowPolarRoundtrip: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case jpegRoundtrip = "jpeg_roundtrip"
+            case flowPolarRoundtrip = "flow_polar_roundtrip"
+        }
+    }
+
+    public var name: String
+    public var architectureVersion: String
+    public var classes: [String]
+    public var inputs: [Tensor]
+    public var outputs: [Tensor]
+    public var amplificationFactor: Double?
+    public var preprocessing: Preprocessing?
+    public var date: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, classes, inputs, outputs, preprocessing, date
+        case architectureVersion = "architecture_version"
+        case amplificationFactor = "amplification_factor"
+    }
+
+    /// Reads and checks a card: what mexd's inputs and outputs need must be there.
+    public static func load(_ path: String) throws(ModelError) -> ModelCard {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileManager.default.fileExists(atPath: path) ? .unreadable(path, detail: "cannot read") : .missingCard(path)
+        }
+        let card: ModelCard
+        do {
+            card = try JSONDecoder().decode(ModelCard.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw .invalidCard(path, detail: "missing field '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw .invalidCard(path, detail: "field '\(field)' has the wrong type")
+        } catch {
+            throw .invalidCard(path, detail: "not valid JSON")
+        }
+        try card.validate(path)
+        return card
+    }
+
+    /// The layout mexd builds: one input (N, 38, 48, 48), one output (N, classes).
+    func validate(_ path: String) throws(ModelError) {
+        guard !classes.isEmpty, Set(classes).count == classes.count else {
+            throw .invalidCard(path, detail: "'classes' must list distinct class names")
+        }
+        guard inputs.count == 1, let input = inputs.first else {
+            throw .invalidCard(path, detail: "expected one input, found \(inputs.count)")
+        }
+        let expected: [Dimension] = [.fixed(ClassifierInput.channels), .fixed(ClassifierInput.side), .fixed(ClassifierInput.side)]
+        guard input.shape.count == 4, Array(input.shape.dropFirst()) == expected else {
+            throw .invalidCard(path, detail: "input '\(input.name)' must be (N, 38, 48, 48), the SKD-TSTSAN layout")
+        }
+        guard outputs.count == 1, let output = outputs.first else {
+            throw .invalidCard(path, detail: "expected one output, found \(outputs.count)")
+        }
+        guard output.shape.count == 2, output.shape[1] == .fixed(classes.count) else {
+            throw .invalidCard(path, detail: "output '\(output.name)' must be (N, \(classes.count)) for \(classes.count) classes")
+        }
+    }
+}

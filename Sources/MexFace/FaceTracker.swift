@@ -1,0 +1,183 @@
+import MexCore
+import MexVision
+
+/// A face followed from frame to frame.
+public struct TrackedFace: Sendable, Equatable {
+    /// Per-source track number; not an identity. A face lost and found again gets a new one.
+    public let trackID: Int
+    /// The smoothed square box the crop is taken from (frozen during a candidate event).
+    public var box: FaceBox
+    /// The latest detection, unsmoothed.
+    public var detection: FaceBox
+    /// 0..1, from the detector's support for the latest detection.
+    public var confidence: Double
+    /// Frames since the face was last detected (0: seen in this frame).
+    public var missedFrames: Int
+    /// Frames the track has existed.
+    public var age: Int
+    public var frozen: Bool
+
+    public var visible: Bool { missedFrames == 0 }
+}
+
+/// Detects faces every so often on a downscaled frame and tracks them in between by
+/// searching a window around each face's last box (DESIGN.md section 1).
+///
+/// Not thread-safe: one tracker per source, driven by the source's pipeline.
+public final class FaceTracker {
+    public struct Options: Sendable, Equatable {
+        /// Full-frame detection runs on the frame shrunk to this width (INTER_AREA).
+        public var detectionWidth = 320
+        /// Full-frame detection at least this often, in seconds, to find new faces.
+        public var detectionInterval = 0.5
+        /// Smallest face searched for on a full frame, as a fraction of the frame height.
+        public var minFaceFraction = 0.12
+        /// The local search window is the last box grown by this factor.
+        public var searchScale = 1.8
+        /// A track not detected for this long (seconds) is lost.
+        public var lostAfter = 0.5
+        /// Detections overlapping a track by at least this IoU belong to it.
+        public var matchIoU = 0.3
+        /// Alpha-beta smoothing gains for the box centre and size.
+        public var alpha = 0.5
+        public var beta = 0.1
+        public init() {}
+    }
+
+    private struct Track {
+        var face: TrackedFace
+        var cx: AlphaBetaFilter
+        var cy: AlphaBetaFilter
+        var side: AlphaBetaFilter
+        var frozenBox: FaceBox?
+
+        var smoothedBox: FaceBox {
+            FaceBox(x: cx.value - side.value / 2, y: cy.value - side.value / 2, width: side.value, height: side.value)
+        }
+    }
+
+    public let options: Options
+    private let detector: HaarFaceDetector
+    private let detectionIntervalFrames: Int
+    private let lostAfterFrames: Int
+    private var tracks: [Track] = []
+    private var nextTrackID = 1
+    private var lastFullDetection: Int?
+
+    /// `fps` converts the options' seconds into frames.
+    public init(detector: HaarFaceDetector, fps: Double, options: Options = Options()) {
+        self.detector = detector
+        self.options = options
+        detectionIntervalFrames = max(1, Int((options.detectionInterval * fps).rounded()))
+        lostAfterFrames = max(1, Int((options.lostAfter * fps).rounded()))
+    }
+
+    public var faces: [TrackedFace] { tracks.map(\.face) }
+
+    /// Keeps the crop box of a track fixed (for the span of a candidate event), so that
+    /// the event's key frames share one crop.
+    public func freeze(_ trackID: Int) {
+        guard let i = tracks.firstIndex(where: { $0.face.trackID == trackID }) else { return }
+        tracks[i].frozenBox = tracks[i].face.box
+        tracks[i].face.frozen = true
+    }
+
+    public func unfreeze(_ trackID: Int) {
+        guard let i = tracks.firstIndex(where: { $0.face.trackID == trackID }) else { return }
+        tracks[i].frozenBox = nil
+        tracks[i].face.frozen = false
+        tracks[i].face.box = tracks[i].smoothedBox
+    }
+
+    /// Processes one frame; returns the live tracks (visible or briefly missed).
+    public func update(_ frame: Frame) throws(VisionError) -> [TrackedFace] {
+        let image = frame.image
+        var detections: [DetectedFace] = []
+        let full = tracks.isEmpty || lastFullDetection.map { frame.index - $0 >= detectionIntervalFrames } ?? true
+        if full {
+            detections = try detectFullFrame(image)
+            lastFullDetection = frame.index
+        }
+        var matched = match(detections)
+        // Tracks the full pass missed, and every track on other frames: search near the last box.
+        for i in tracks.indices where matched[i] == nil {
+            let last = tracks[i].face.detection
+            let window = last.scaled(by: options.searchScale)
+            let local = try detector.detect(in: image, region: window, minSize: max(24, Int(last.width * 0.6)))
+            if let best = local.max(by: { $0.box.iou(last) < $1.box.iou(last) }), best.box.iou(window) > 0 {
+                matched[i] = best
+            }
+        }
+        for i in tracks.indices {
+            if let detection = matched[i] {
+                observe(&tracks[i], detection)
+            } else {
+                tracks[i].face.missedFrames += 1
+                tracks[i].cx.hold(); tracks[i].cy.hold(); tracks[i].side.hold()
+            }
+            tracks[i].face.age += 1
+        }
+        tracks.removeAll { $0.face.missedFrames > lostAfterFrames }
+        // Faces the full pass found that no track claimed start new tracks.
+        if full {
+            for detection in detections where !tracks.contains(where: { $0.face.detection.iou(detection.box) >= options.matchIoU }) {
+                startTrack(detection)
+            }
+        }
+        return faces
+    }
+
+    private func detectFullFrame(_ image: GrayImage) throws(VisionError) -> [DetectedFace] {
+        let scale = image.width > options.detectionWidth ? Double(options.detectionWidth) / Double(image.width) : 1
+        let small = scale < 1
+            ? try image.resized(width: options.detectionWidth, height: max(1, Int((Double(image.height) * scale).rounded())))
+            : image
+        let minSize = max(20, Int(Double(small.height) * options.minFaceFraction))
+        return try detector.detect(in: small, minSize: minSize).map { face in
+            var f = face
+            f.box = FaceBox(x: face.box.x / scale, y: face.box.y / scale, width: face.box.width / scale, height: face.box.height / scale)
+            return f
+        }
+    }
+
+    /// Greedy assignment of detections to tracks by IoU, best overlaps first.
+    private func match(_ detections: [DetectedFace]) -> [DetectedFace?] {
+        var result = [DetectedFace?](repeating: nil, count: tracks.count)
+        var pairs: [(iou: Double, track: Int, detection: Int)] = []
+        for (t, track) in tracks.enumerated() {
+            for (d, detection) in detections.enumerated() {
+                let iou = track.face.detection.iou(detection.box)
+                if iou >= options.matchIoU { pairs.append((iou, t, d)) }
+            }
+        }
+        var usedDetections = Set<Int>()
+        for pair in pairs.sorted(by: { $0.iou > $1.iou }) where result[pair.track] == nil && !usedDetections.contains(pair.detection) {
+            result[pair.track] = detections[pair.detection]
+            usedDetections.insert(pair.detection)
+        }
+        return result
+    }
+
+    private func observe(_ track: inout Track, _ detection: DetectedFace) {
+        let box = detection.box
+        track.cx.update(box.centerX)
+        track.cy.update(box.centerY)
+        track.side.update(max(box.width, box.height))
+        track.face.detection = box
+        track.face.confidence = detection.confidence
+        track.face.missedFrames = 0
+        track.face.box = track.frozenBox ?? track.smoothedBox
+    }
+
+    private func startTrack(_ detection: DetectedFace) {
+        let box = detection.box
+        let side = max(box.width, box.height)
+        let face = TrackedFace(trackID: nextTrackID, box: box, detection: box, confidence: detection.confidence,
+                               missedFrames: 0, age: 1, frozen: false)
+        nextTrackID += 1
+        tracks.append(Track(face: face,
+                            cx: AlphaBetaFilter(box.centerX, alpha: options.alpha, beta: options.beta),
+                            cy: AlphaBetaFilter(box.centerY, alpha: options.alpha, beta: options.beta),
+                            side: AlphaBetaFilter(side, alpha: options.alpha, beta: options.beta)))
+    }
+}
