@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "MexTestSupport", path: "Tests/MexTestSupport"),
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
+        .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
+        .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),

@@ -45,6 +45,24 @@ public enum TestVideos {
         return dir.appendingPathComponent("img%03d.png")
     }()
 
+    /// scikit-image's astronaut photo (public domain, NASA), a real face.
+    public static let astronautPhoto = Fixtures.url("faces/astronaut.jpg")
+
+    /// The astronaut drifting left by 2 px per frame: a 400x400 window of the
+    /// 512x512 photo whose left edge is at 20 + 2n in frame n. 30 frames at 30 fps.
+    public static let astronautDrift: URL = make("astronaut-drift.mp4", [
+        "-loop", "1", "-framerate", "30", "-i", astronautPhoto.path, "-vf", "crop=400:400:'20+2*n':56,format=yuv420p",
+        "-frames:v", "30", "-r", "30", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18"])
+
+    /// Where the astronaut's face (178, 67, 92x92 in the photo) is in frame n of `astronautDrift`.
+    public static func astronautFaceX(_ n: Int) -> Double { 178 - Double(20 + 2 * n) }
+
+    /// Two faces side by side: the photo and its mirror image, 10 frames.
+    public static let twoFaces: URL = make("two-faces.mp4", [
+        "-loop", "1", "-framerate", "30", "-i", astronautPhoto.path,
+        "-filter_complex", "[0]split[a][b];[b]hflip[c];[a][c]hstack,format=yuv420p",
+        "-frames:v", "10", "-r", "30", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18"])
+
     /// Audio only: no video stream.
     public static let audioOnly: URL = make("tone.wav", ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"])
 
