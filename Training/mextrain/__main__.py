@@ -41,6 +41,7 @@ def cmd_train(a):
     batch = a.batch_size or (32 if a.dataset == "casme3" else 16)       # section 4.2
     max_iter = a.max_iter or (10000 if a.dataset == "ckplus" else 20000)
     cfg = TrainConfig(batch_size=batch, max_iter=max_iter, protocol=a.protocol, loss_form=a.loss_form,
+                      early_stop_patience=a.patience, eval_every=a.eval_every,
                       seed=a.seed, threads=a.threads)
     mcfg = ModelConfig(num_classes=len(g.classes), amp_factor=a.amp_factor)
     os.makedirs(a.out, exist_ok=True)
@@ -124,6 +125,9 @@ def main(argv=None):
     s.add_argument("--max-iter", type=int, help="optimiser steps per fold (default 20000; CK+ 10000)")
     s.add_argument("--batch-size", type=int, help="default 16 (32 for casme3)")
     s.add_argument("--loss-form", choices=["code", "paper"], default="code")
+    s.add_argument("--patience", type=int, default=50,
+                   help="honest protocol: evaluations without inner-validation improvement before stopping")
+    s.add_argument("--eval-every", type=int, default=0, help="steps between evaluations (0: once per epoch)")
     s.add_argument("--amp-factor", type=float, default=2.0)
     s.add_argument("--cache", help="tensor cache folder (default OUT/cache)")
     s.add_argument("--skip-bad-rows", action="store_true", help="warn about and skip unusable sheet rows")

@@ -44,7 +44,7 @@ def mini_casme2(tmp_path_factory):
 def test_loso_learns_the_motion_patterns(mini_casme2, tmp_path):
     out = tmp_path / "run"
     main(["train", "--dataset", "casme2", "--grouping", "casme2-3", "--root", str(mini_casme2),
-          "--out", str(out), "--face-box", "full", "--max-iter", "40", "--batch-size", "8",
+          "--out", str(out), "--face-box", "full", "--max-iter", "60", "--batch-size", "8", "--patience", "30",
           "--threads", "2", "--final"])
     r = json.loads((out / "results.json").read_text())
     assert r["protocol"] == "honest" and "inner validation" in r["protocol_note"]
@@ -54,7 +54,7 @@ def test_loso_learns_the_motion_patterns(mini_casme2, tmp_path):
     assert (out / "confusion.png").stat().st_size > 1000
     # Clearly above chance (1/3) for held-out subjects never used for model selection.
     print("end-to-end LOSO (honest):", r["per_classifier"])
-    assert r["metrics"]["uar"] >= 0.6, r["metrics"]
+    assert r["metrics"]["uar"] >= 0.7, r["metrics"]     # measured: 1.0 (24/24)
     # --final: a model trained on every subject, exported and loadable by OpenCV 4.6.
     card = json.loads((out / "model.json").read_text())
     assert card["classes"] == ["negative", "positive", "surprise"]
