@@ -101,13 +101,13 @@ public enum TestVideos {
         return url
     }
 
-    /// The decoded luma planes of a video, as the ffmpeg tool produces them.
-    public static func referenceLuma(_ video: URL, width: Int, height: Int) -> [[UInt8]] {
-        let url = folder.appendingPathComponent("\(video.lastPathComponent).yuv")
-        run(["-i", video.path, "-f", "rawvideo", "-pix_fmt", "yuv420p", url.path])
+    /// The decoded frames of a video as full-range gray, as the ffmpeg tool's swscale makes them.
+    public static func referenceGray(_ video: URL, width: Int, height: Int) -> [[UInt8]] {
+        let url = folder.appendingPathComponent("\(video.lastPathComponent).gray")
+        run(["-i", video.path, "-f", "rawvideo", "-pix_fmt", "gray", url.path])
         let data = try! Data(contentsOf: url)
-        let frameSize = width * height * 3 / 2
-        return stride(from: 0, to: data.count, by: frameSize).map { [UInt8](data[$0..<($0 + width * height)]) }
+        let frameSize = width * height
+        return stride(from: 0, to: data.count, by: frameSize).map { [UInt8](data[$0..<($0 + frameSize)]) }
     }
 
     private static func make(_ name: String, _ arguments: [String]) -> URL {

@@ -1,15 +1,28 @@
 import CFFmpeg
 import MexCore
 
-/// Turns a decoded AVFrame into an 8-bit gray image.
+/// Turns a decoded AVFrame into an 8-bit full-range gray image.
 ///
-/// Planar and semi-planar YUV frames already hold luma in plane 0, so it is copied as
-/// is: these are the codec's own code values (limited range 16-235 for most video,
-/// full range for yuvj*/JPEG). Any other pixel format goes through swscale.
+/// mexd's gray is full-range luma (0-255) whatever the source, the same as a JPEG
+/// frame read as gray (how the data sets' frames reach Training/) and as swscale's
+/// GRAY8 output. Planar and semi-planar YUV frames hold luma in plane 0: full-range
+/// ones (yuvj*, color_range JPEG) are copied as they are, limited-range ones (16-235,
+/// most video) are stretched through a table, round((Y - 16) * 255 / 219), which is
+/// bit-for-bit what swscale computes. Any other pixel format goes through swscale.
 final class GrayConverter {
     struct ConversionError: Error { let message: String }
 
     private var scaler: OpaquePointer?
+
+    /// Limited-range (16-235) luma to full range, clamped.
+    private static let expandLimitedRange: [UInt8] = (0..<256).map { y in
+        UInt8(max(0, min(255, (Double(y - 16) * 255 / 219).rounded())))
+    }
+
+    /// YUV formats whose luma is full range by definition.
+    private static let fullRangeFormats: Set<Int32> = [
+        AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P, AV_PIX_FMT_GRAY8,
+    ].reduce(into: []) { $0.insert($1.rawValue) }
 
     deinit { sws_freeContext(scaler) }
 
@@ -26,7 +39,20 @@ final class GrayConverter {
         let height = Int(frame.pointee.height)
         guard width > 0, height > 0 else { throw ConversionError(message: "frame has no size") }
         if Self.lumaPlaneFormats.contains(frame.pointee.format), let plane = frame.pointee.data.0 {
-            return GrayImage(width: width, height: height, plane: plane, stride: Int(frame.pointee.linesize.0))
+            let stride = Int(frame.pointee.linesize.0)
+            let full = Self.fullRangeFormats.contains(frame.pointee.format) || frame.pointee.color_range == AVCOL_RANGE_JPEG
+            if full { return GrayImage(width: width, height: height, plane: plane, stride: stride) }
+            let pixels = [UInt8](unsafeUninitializedCapacity: width * height) { out, count in
+                Self.expandLimitedRange.withUnsafeBufferPointer { table in
+                    for row in 0..<height {
+                        let src = plane + row * stride
+                        let dst = out.baseAddress! + row * width
+                        for x in 0..<width { dst[x] = table[Int(src[x])] }
+                    }
+                }
+                count = width * height
+            }
+            return GrayImage(width: width, height: height, pixels: pixels)
         }
         let source = AVPixelFormat(rawValue: frame.pointee.format)
         scaler = sws_getCachedContext(scaler, Int32(width), Int32(height), source,
