@@ -44,7 +44,7 @@ let package = Package(
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         .executableTarget(name: "mexd", dependencies: [
-            "MexCore", "MexSource", "MexProtocol", "CFFmpeg",
+            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "CFFmpeg",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

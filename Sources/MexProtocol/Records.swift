@@ -62,3 +62,70 @@ public enum Records {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
+
+extension Records {
+    /// What the classifier said, as EVENT and CLASSIFICATION records carry it.
+    public struct ClassifierResult: Sendable {
+        public var label: String
+        public var classes: [String]
+        public var probabilities: [Double]
+        public var logits: [Float]
+        public var modelName: String
+        public var modelVersion: String
+
+        public init(label: String, classes: [String], probabilities: [Double], logits: [Float],
+                    modelName: String, modelVersion: String) {
+            self.label = label
+            self.classes = classes
+            self.probabilities = probabilities
+            self.logits = logits
+            self.modelName = modelName
+            self.modelVersion = modelVersion
+        }
+    }
+
+    /// A key frame reference: {"frame":N,"pts":S}.
+    public static func keyFrame(_ frame: Frame) -> JSONObject {
+        var o = JSONObject()
+        o.set("frame", frame.index)
+        o.set("pts", frame.pts, decimals: 6)
+        return o
+    }
+
+    /// {"box":[x,y,w,h],"confidence":C}
+    public static func face(box: FaceBox, confidence: Double) -> JSONObject {
+        let r = box.rounded
+        var o = JSONObject()
+        o.set("box", .array([r.x, r.y, r.width, r.height].map(JSONObject.Value.int)))
+        o.set("confidence", confidence, decimals: 3)
+        return o
+    }
+
+    /// Adds label, scores, logits and model to a record.
+    public static func add(_ result: ClassifierResult, to o: inout JSONObject) {
+        o.set("label", result.label)
+        var scores = JSONObject()
+        for (name, p) in zip(result.classes, result.probabilities) { scores.set(name, p, decimals: 4) }
+        o.set("scores", scores)
+        o.set("logits", .array(result.logits.map { .double(Double($0), decimals: 5) }))
+        var model = JSONObject()
+        model.set("name", result.modelName)
+        model.set("version", result.modelVersion)
+        model.set("classes", result.classes.count)
+        o.set("model", model)
+    }
+
+    /// `mexd classify`'s one record: an event whose key frames were given.
+    public static func classification(source: String, trackID: Int, box: FaceBox, confidence: Double,
+                                      onset: Frame, apex: Frame, offset: Frame, result: ClassifierResult) -> JSONObject {
+        var o = JSONObject(class: "CLASSIFICATION")
+        o.set("source", source)
+        o.set("track_id", trackID)
+        o.set("onset", keyFrame(onset))
+        o.set("apex", keyFrame(apex))
+        o.set("offset", keyFrame(offset))
+        o.set("face", face(box: box, confidence: confidence))
+        add(result, to: &o)
+        return o
+    }
+}
