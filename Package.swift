@@ -49,6 +49,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmarks of the stages (bench/*/run call it).
+        .executableTarget(name: "mexd-bench", dependencies: [
+            "MexCore", "MexSource", "MexVision", "MexFace", "MexMotion", "MexClassify",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "bench/Sources/mexd-bench"),
+
         // Test inputs generated with the ffmpeg tool; used by tests only.
         .target(name: "MexTestSupport", path: "Tests/MexTestSupport"),
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),

@@ -26,7 +26,7 @@ extern "C" mexv_cascade *mexv_cascade_load(const char *path, char *error, size_t
 extern "C" void mexv_cascade_free(mexv_cascade *cascade) { delete cascade; }
 
 extern "C" int mexv_cascade_detect(mexv_cascade *cascade, mexv_gray image, const mexv_box *roi,
-                                   double scale_factor, int min_neighbours, int min_size,
+                                   double scale_factor, int min_neighbours, int min_size, int max_size,
                                    mexv_box *boxes, int capacity, char *error, size_t error_size) {
     if (!cascade || !mexv::valid(image) || (capacity > 0 && !boxes)) {
         mexv::set_error(error, error_size, "mexv_cascade_detect: bad arguments");
@@ -41,7 +41,7 @@ extern "C" int mexv_cascade_detect(mexv_cascade *cascade, mexv_gray image, const
         std::vector<int> neighbours;
         // The overload with numDetections reports how well supported each face is.
         cascade->classifier.detectMultiScale(full(area), found, neighbours, scale_factor, min_neighbours,
-                                             0, cv::Size(min_size, min_size));
+                                             0, cv::Size(min_size, min_size), cv::Size(max_size, max_size));
         std::vector<size_t> order(found.size());
         for (size_t i = 0; i < order.size(); ++i) order[i] = i;
         std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].area() > found[b].area(); });
@@ -54,20 +54,21 @@ extern "C" int mexv_cascade_detect(mexv_cascade *cascade, mexv_gray image, const
     });
 }
 
-extern "C" int mexv_crop_resize(mexv_gray image, mexv_box box, int out_size, uint8_t *out,
-                                char *error, size_t error_size) {
-    if (!mexv::valid(image) || !out || out_size <= 0) {
+extern "C" int mexv_crop_resize(mexv_gray image, mexv_box box, int out_width, int out_height, int interpolation,
+                                uint8_t *out, char *error, size_t error_size) {
+    if (!mexv::valid(image) || !out || out_width <= 0 || out_height <= 0) {
         mexv::set_error(error, error_size, "mexv_crop_resize: bad arguments");
         return MEXV_BAD_ARGUMENT;
     }
     return mexv::guarded(error, error_size, [&] {
-        cv::Rect r = cv::Rect(box.x, box.y, box.width, box.height) & cv::Rect(0, 0, image.width, image.height);
-        if (r.width <= 0 || r.height <= 0) {
-            mexv::set_error(error, error_size, "crop box lies outside the image");
+        cv::Rect r(box.x, box.y, box.width, box.height);
+        if (r.width <= 0 || r.height <= 0 || (r & cv::Rect(0, 0, image.width, image.height)) != r) {
+            mexv::set_error(error, error_size, "crop box is empty or not inside the image");
             return MEXV_BAD_ARGUMENT;
         }
-        cv::Mat dst(out_size, out_size, CV_8UC1, out);
-        cv::resize(mexv::view(image)(r), dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+        cv::Mat dst(out_height, out_width, CV_8UC1, out);
+        cv::resize(mexv::view(image)(r), dst, dst.size(), 0, 0,
+                   interpolation == MEXV_INTER_AREA ? cv::INTER_AREA : cv::INTER_LINEAR);
         return MEXV_OK;
     });
 }

@@ -34,6 +34,10 @@ public final class FaceTracker {
         public var minFaceFraction = 0.12
         /// The local search window is the last box grown by this factor.
         public var searchScale = 1.8
+        /// The window is shrunk so the face spans about this many pixels before the
+        /// search: the cascade works at 24x24, and a 48 px face keeps its detail while
+        /// costing a fraction of a full-resolution search.
+        public var searchFaceSize = 48.0
         /// A track not detected for this long (seconds) is lost.
         public var lostAfter = 0.5
         /// Detections overlapping a track by at least this IoU belong to it.
@@ -101,12 +105,7 @@ public final class FaceTracker {
         var matched = match(detections)
         // Tracks the full pass missed, and every track on other frames: search near the last box.
         for i in tracks.indices where matched[i] == nil {
-            let last = tracks[i].face.detection
-            let window = last.scaled(by: options.searchScale)
-            let local = try detector.detect(in: image, region: window, minSize: max(24, Int(last.width * 0.6)))
-            if let best = local.max(by: { $0.box.iou(last) < $1.box.iou(last) }), best.box.iou(window) > 0 {
-                matched[i] = best
-            }
+            matched[i] = try searchNear(tracks[i].face.detection, in: image)
         }
         for i in tracks.indices {
             if let detection = matched[i] {
@@ -125,6 +124,27 @@ public final class FaceTracker {
             }
         }
         return faces
+    }
+
+    /// Looks for the face in a window around its last box, shrunk so that the face is
+    /// about `searchFaceSize` pixels, for faces of 0.7 to 1.4 times the last size.
+    private func searchNear(_ last: FaceBox, in image: GrayImage) throws(VisionError) -> DetectedFace? {
+        guard let window = image.clip(last.scaled(by: options.searchScale)) else { return nil }
+        let scale = min(1, options.searchFaceSize / last.width)
+        let width = max(24, Int((Double(window.width) * scale).rounded()))
+        let height = max(24, Int((Double(window.height) * scale).rounded()))
+        let windowBox = FaceBox(x: Double(window.x), y: Double(window.y), width: Double(window.width), height: Double(window.height))
+        let small = try image.resample(windowBox, width: width, height: height, interpolation: .area)
+        let face = last.width * scale
+        let found = try detector.detect(in: small, minSize: max(20, Int(face * 0.7)), maxSize: Int(face * 1.4) + 1)
+        let sx = Double(window.width) / Double(width), sy = Double(window.height) / Double(height)
+        let candidates = found.map { f -> DetectedFace in
+            var mapped = f
+            mapped.box = FaceBox(x: Double(window.x) + f.box.x * sx, y: Double(window.y) + f.box.y * sy,
+                                 width: f.box.width * sx, height: f.box.height * sy)
+            return mapped
+        }
+        return candidates.max { $0.box.iou(last) < $1.box.iou(last) }.flatMap { $0.box.iou(last) > 0 ? $0 : nil }
     }
 
     private func detectFullFrame(_ image: GrayImage) throws(VisionError) -> [DetectedFace] {

@@ -48,8 +48,8 @@ public final class HaarFaceDetector {
 
     deinit { mexv_cascade_free(cascade) }
 
-    /// Faces of at least `minSize` pixels, largest first, optionally only inside `region`.
-    public func detect(in image: GrayImage, region: FaceBox? = nil, minSize: Int) throws(VisionError) -> [DetectedFace] {
+    /// Faces of `minSize` to `maxSize` pixels (0: no limit), largest first, optionally only inside `region`.
+    public func detect(in image: GrayImage, region: FaceBox? = nil, minSize: Int, maxSize: Int = 0) throws(VisionError) -> [DetectedFace] {
         var boxes = [mexv_box](repeating: mexv_box(), count: 16)
         var roi = region.map { r -> mexv_box in
             let i = r.rounded
@@ -63,7 +63,7 @@ public final class HaarFaceDetector {
                     let roiArgument: UnsafePointer<mexv_box>? = region == nil ? nil : UnsafeRawPointer(roiPointer).assumingMemoryBound(to: mexv_box.self)
                     return try VisionError.check("face detection") {
                         mexv_cascade_detect(cascade, view, roiArgument, parameters.scaleFactor, Int32(parameters.minNeighbours),
-                                            Int32(minSize), base, capacity, $0, $1)
+                                            Int32(minSize), Int32(maxSize), base, capacity, $0, $1)
                     }
                 }
             }

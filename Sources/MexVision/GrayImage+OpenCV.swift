@@ -23,18 +23,42 @@ extension GrayImage {
         return GrayImage(width: newWidth, height: newHeight, pixels: out)
     }
 
-    /// The square `box` (clipped to the image) resized to size x size, bilinear: the
-    /// face crop of DESIGN.md section 1 and Training's `crop_face`.
-    public func crop(_ box: FaceBox, size: Int) throws(VisionError) -> GrayImage {
+    public enum Interpolation: Int32, Sendable {
+        /// Bilinear (cv::INTER_LINEAR): face crops, as Training/ makes them.
+        case linear = 0
+        /// Pixel-area averaging (cv::INTER_AREA): shrinking without aliasing.
+        case area = 1
+    }
+
+    /// The integer rectangle of `box` that lies inside this image, if any.
+    public func clip(_ box: FaceBox) -> (x: Int, y: Int, width: Int, height: Int)? {
         let r = box.rounded
-        var out = [UInt8](repeating: 0, count: size * size)
+        let x0 = max(0, r.x), y0 = max(0, r.y)
+        let x1 = min(width, r.x + r.width), y1 = min(height, r.y + r.height)
+        return x1 > x0 && y1 > y0 ? (x0, y0, x1 - x0, y1 - y0) : nil
+    }
+
+    /// The part of the image inside `box` (clipped to the image) resampled to
+    /// outWidth x outHeight.
+    public func resample(_ box: FaceBox, width outWidth: Int, height outHeight: Int,
+                         interpolation: Interpolation) throws(VisionError) -> GrayImage {
+        guard let r = clip(box) else { throw VisionError("crop", "box \(box) lies outside the \(width)x\(height) image") }
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
         try withView { (view: mexv_gray) throws(VisionError) in
             try out.withUnsafeMutableBufferPointer { (dst: inout UnsafeMutableBufferPointer<UInt8>) throws(VisionError) in
                 let base = dst.baseAddress
                 let cbox = mexv_box(x: Int32(r.x), y: Int32(r.y), width: Int32(r.width), height: Int32(r.height), neighbours: 0)
-                try VisionError.check("crop") { mexv_crop_resize(view, cbox, Int32(size), base, $0, $1) }
+                try VisionError.check("crop") {
+                    mexv_crop_resize(view, cbox, Int32(outWidth), Int32(outHeight), interpolation.rawValue, base, $0, $1)
+                }
             }
         }
-        return GrayImage(width: size, height: size, pixels: out)
+        return GrayImage(width: outWidth, height: outHeight, pixels: out)
+    }
+
+    /// The face crop of DESIGN.md section 1 and Training's `crop_face`: the box clipped
+    /// to the image, resized to size x size with bilinear interpolation.
+    public func crop(_ box: FaceBox, size: Int) throws(VisionError) -> GrayImage {
+        try resample(box, width: size, height: size, interpolation: .linear)
     }
 }

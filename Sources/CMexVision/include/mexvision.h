@@ -43,14 +43,18 @@ void mexv_cascade_free(mexv_cascade *cascade);
 /// Detects faces of at least `min_size` pixels in `image` (optionally only inside
 /// `roi`, which may be NULL). Writes up to `capacity` boxes, in image coordinates,
 /// largest first; returns how many were found (may exceed capacity) or an error.
+/// `max_size` 0 means no upper limit.
 int mexv_cascade_detect(mexv_cascade *cascade, mexv_gray image, const mexv_box *roi,
-                        double scale_factor, int min_neighbours, int min_size,
+                        double scale_factor, int min_neighbours, int min_size, int max_size,
                         mexv_box *boxes, int capacity, char *error, size_t error_size);
 
-// Resize a box of `image` (x, y, width, height, clipped to the image) to an
-// out_size x out_size gray crop with bilinear interpolation (cv::INTER_LINEAR).
-int mexv_crop_resize(mexv_gray image, mexv_box box, int out_size, uint8_t *out,
-                     char *error, size_t error_size);
+enum { MEXV_INTER_LINEAR = 0, MEXV_INTER_AREA = 1 };
+
+// Resize a box of `image` (x, y, width, height; it must lie inside the image) to an
+// out_width x out_height gray image. Face crops use MEXV_INTER_LINEAR, as Training/
+// does; MEXV_INTER_AREA is for shrinking a search window before detection.
+int mexv_crop_resize(mexv_gray image, mexv_box box, int out_width, int out_height, int interpolation,
+                     uint8_t *out, char *error, size_t error_size);
 
 // Resize `image` to out_width x out_height into `out` (packed rows). Shrinking uses
 // cv::INTER_AREA (no aliasing, for detection on a smaller frame); enlarging, INTER_LINEAR.
