@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // FFmpeg: libavformat, libavcodec, libswscale, libavutil (Debian: libav*-dev, libswscale-dev).
@@ -41,10 +42,12 @@ let package = Package(
         .target(name: "MexFace", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         // Stage 3: dense optical flow (DIS per frame, TV-L1 per event).
         .target(name: "MexMotion", dependencies: ["MexCore", "MexVision", "CMexVision"]),
+        // MEGC spotting evaluation (`mexd eval`).
+        .target(name: "MexEvaluation", dependencies: [.product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         .executableTarget(name: "mexd", dependencies: [
-            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "CFFmpeg",
+            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexEvaluation", "CFFmpeg",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
+        .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
