@@ -8,7 +8,7 @@ struct Mexd: AsyncParsableCommand {
         commandName: "mexd",
         abstract: "Spot and classify facial micro-expressions in live or recorded video.",
         version: "0.1.0",
-        subcommands: [ScanCommand.self, ClassifyCommand.self, DevicesCommand.self])
+        subcommands: [ScanCommand.self, ClassifyCommand.self, EvalCommand.self, DevicesCommand.self])
 }
 
 /// Options every command shares.
