@@ -7,6 +7,7 @@ are not in the graph (eval mode skips them).
 import datetime
 import json
 import os
+import warnings
 
 import torch
 
@@ -36,7 +37,8 @@ def export_onnx(model: SKDTSTSAN, path: str, dynamic_batch: bool = True):
                   do_constant_folding=True)
     if dynamic_batch:
         kwargs["dynamic_axes"] = {"input": {0: "N"}, "logits": {0: "N"}}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")        # tracer notes about shape constants: expected here
         # dynamo=False: the TorchScript exporter keeps opset 11 and the op set OpenCV 4.6 reads.
         torch.onnx.export(model, (dummy,), path, dynamo=False, **kwargs)
     return path

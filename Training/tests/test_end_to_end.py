@@ -38,14 +38,16 @@ def mini_casme2(tmp_path_factory):
         for k, emo in enumerate(PATTERNS):
             for c in range(CLIPS_PER_CLASS):
                 clips.append((s, f"EP{k:02d}_{c:02d}", 1, 5, 9, emo))
-    return make_casme2(tmp_path_factory.mktemp("casme2"), clips, writer=draw)
+    root = make_casme2(tmp_path_factory.mktemp("casme2"), clips, writer=draw)
+    return root, str(tmp_path_factory.mktemp("cache"))      # tensors preprocessed once for both tests
 
 
 def test_loso_learns_the_motion_patterns(mini_casme2, tmp_path):
+    root, cache = mini_casme2
     out = tmp_path / "run"
-    main(["train", "--dataset", "casme2", "--grouping", "casme2-3", "--root", str(mini_casme2),
+    main(["train", "--dataset", "casme2", "--grouping", "casme2-3", "--root", str(root), "--cache", cache,
           "--out", str(out), "--face-box", "full", "--max-iter", "60", "--batch-size", "8", "--patience", "30",
-          "--threads", "2", "--final"])
+          "--threads", "2"])
     r = json.loads((out / "results.json").read_text())
     assert r["protocol"] == "honest" and "inner validation" in r["protocol_note"]
     assert r["num_samples"] == 24 and r["num_subjects"] == SUBJECTS
@@ -55,20 +57,21 @@ def test_loso_learns_the_motion_patterns(mini_casme2, tmp_path):
     # Clearly above chance (1/3) for held-out subjects never used for model selection.
     print("end-to-end LOSO (honest):", r["per_classifier"])
     assert r["metrics"]["uar"] >= 0.7, r["metrics"]     # measured: 1.0 (24/24)
-    # --final: a model trained on every subject, exported and loadable by OpenCV 4.6.
-    card = json.loads((out / "model.json").read_text())
-    assert card["classes"] == ["negative", "positive", "surprise"]
-    assert card["metrics"]["loso_honest"]["main"]["uar"] == r["metrics"]["uar"]
-    net = cv2.dnn.readNetFromONNX(str(out / "model.onnx"))
-    net.setInput(np.zeros((1, 38, 48, 48), np.float32))
-    assert net.forward().shape == (1, 3)
 
 
 def test_authors_protocol_is_named_and_runs(mini_casme2, tmp_path):
+    root, cache = mini_casme2
     out = tmp_path / "run"
-    main(["train", "--dataset", "casme2", "--grouping", "casme2-3", "--root", str(mini_casme2),
+    main(["train", "--dataset", "casme2", "--grouping", "casme2-3", "--root", str(root), "--cache", cache,
           "--out", str(out), "--face-box", "full", "--max-iter", "4", "--batch-size", "8",
-          "--threads", "2", "--protocol", "authors", "--cache", str(tmp_path / "cache")])
+          "--threads", "2", "--protocol", "authors", "--final"])
     r = json.loads((out / "results.json").read_text())
     assert r["protocol"] == "authors" and "optimistic" in r["protocol_note"]
     assert all(f["steps"] <= 4 for f in r["folds"])
+    # --final: a model trained on every subject, exported and loadable by OpenCV 4.6.
+    card = json.loads((out / "model.json").read_text())
+    assert card["classes"] == ["negative", "positive", "surprise"]
+    assert card["metrics"]["loso_authors"]["main"]["uar"] == r["metrics"]["uar"]
+    net = cv2.dnn.readNetFromONNX(str(out / "model.onnx"))
+    net.setInput(np.zeros((1, 38, 48, 48), np.float32))
+    assert net.forward().shape == (1, 3)
