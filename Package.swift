@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "MexFace", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         // Stage 3: dense optical flow (DIS per frame, TV-L1 per event).
         .target(name: "MexMotion", dependencies: ["MexCore", "MexVision", "CMexVision"]),
+        // Stage 4: the causal apex spotter (scalars in, intervals out).
+        .target(name: "MexSpotting"),
         // MEGC spotting evaluation (`mexd eval`).
         .target(name: "MexEvaluation", dependencies: [.product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
+        .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),

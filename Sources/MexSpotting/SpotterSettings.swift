@@ -1,0 +1,41 @@
+/// The apex spotter's settings. Every time is in seconds and converted with the
+/// stream's frame rate, so the same settings serve 30 fps webcams and 200 fps
+/// micro-expression cameras (DESIGN.md section 1).
+public struct SpotterSettings: Sendable, Equatable {
+    /// Lagged (trailing) moving average of the motion score.
+    public var smoothing = 0.4
+    /// Trailing history for the running threshold's mean, maximum and noise level.
+    public var history = 30.0
+    /// No event is reported before this much history exists.
+    public var warmUp = 2.0
+    /// T = mu + p * (M - mu) over the history (the MEGC baseline's threshold, made causal).
+    public var p = 0.3
+    /// T is at least median + k * sigma of the history (sigma from the median absolute
+    /// deviation), so that a video with no expression does not spot its own noise.
+    public var noiseK = 8.0
+    /// And at least this many pixels of motion per 0.1 s.
+    public var minimumThreshold = 0.15
+    /// A run that reached T goes on while the average stays above
+    /// median + hysteresis * (T - median) of the history.
+    public var hysteresis = 0.35
+    /// A run above T ends after the signal has stayed below T this long. Long enough to
+    /// bridge the still moment at a slow expression's apex (the score measures speed,
+    /// so a macro-expression shows as two bursts: towards the apex and back).
+    public var lookAhead = 0.25
+    /// Raw frames above median + rawK * sigma of the raw score count as moving, for
+    /// the onset and offset search.
+    public var rawK = 4.0
+    /// Onset and offset are searched at most this far before and after the run.
+    public var searchMargin = 0.3
+    /// Durations (offset - onset + 1 frames): micro up to microMax, macro up to macroMax;
+    /// shorter than minDuration or longer than macroMax is movement.
+    public var minDuration = 0.04
+    public var microMax = 0.5
+    public var macroMax = 4.0
+    /// Report movement (too short or too long) as events of kind "movement".
+    public var reportMovement = false
+    /// Head translation above this (pixels per 0.1 s) marks an event's quality.
+    public var headMotionLimit = 1.5
+
+    public init() {}
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import MexSpotting
+
+/// A motion score like MotionScorer's: a noise floor, and for each expression two
+/// bumps (the face moving to the apex and back) of `height` pixels.
+private func signal(seconds: Double, fps: Double, gap: Int, events: [(onset: Double, apex: Double, offset: Double, height: Double)],
+                    seed: UInt64 = 1) -> [Double] {
+    var generator = SplitMix(seed: seed)
+    let n = Int(seconds * fps)
+    var position = [Double](repeating: 0, count: n)
+    for e in events {
+        for i in 0..<n {
+            let t = Double(i) / fps
+            if t > e.onset && t <= e.apex {
+                position[i] = e.height * 0.5 * (1 - cos(.pi * (t - e.onset) / (e.apex - e.onset)))
+            } else if t > e.apex && t < e.offset {
+                position[i] = e.height * 0.5 * (1 + cos(.pi * (t - e.apex) / (e.offset - e.apex)))
+            }
+        }
+    }
+    return (0..<n).map { i in
+        let moved = i >= gap ? abs(position[i] - position[i - gap]) : 0
+        return 0.08 + 0.03 * generator.unit() + moved
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func unit() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}
+
+private func run(_ scores: [Double], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings()) -> [SpottedInterval] {
+    var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings)
+    var found: [SpottedInterval] = []
+    for (i, s) in scores.enumerated() { if let e = spotter.push(frame: i, score: s) { found.append(e) } }
+    if let e = spotter.flush() { found.append(e) }
+    return found
+}
+
+@Suite struct ApexSpotterTests {
+    @Test(arguments: [30.0, 200.0])
+    func findsMicroExpressionsWithTheirIntervals(fps: Double) {
+        let gap = Int((0.1 * fps).rounded())
+        let truth = [(onset: 5.0, apex: 5.15, offset: 5.35, height: 1.5), (onset: 12.0, apex: 12.12, offset: 12.3, height: 1.0),
+                     (onset: 20.0, apex: 20.6, offset: 21.5, height: 2.0)]
+        let found = run(signal(seconds: 25, fps: fps, gap: gap, events: truth), fps: fps, gap: gap)
+        #expect(found.count == 3, "\(found)")
+        guard found.count == 3 else { return }
+        for (e, t) in zip(found, truth) {
+            let onset = Int((t.onset * fps).rounded()), offset = Int((t.offset * fps).rounded())
+            let inter = max(0, min(offset, e.offset) - max(onset, e.onset) + 1)
+            let union = (offset - onset + 1) + (e.offset - e.onset + 1) - inter
+            #expect(Double(inter) / Double(union) >= 0.5, "IoU of \(e) against \(onset)-\(offset)")
+            // Decided within a second of the apex.
+            #expect(Double(e.decidedAt) / fps - t.apex < 1.0 + (t.offset - t.apex))
+        }
+        #expect(found[0].kind == .micro && found[1].kind == .micro && found[2].kind == .macro)
+    }
+
+    @Test func noiseAloneSpotsNothing() {
+        for seed in 1...5 as ClosedRange<UInt64> {
+            let found = run(signal(seconds: 120, fps: 30, gap: 3, events: [], seed: seed), fps: 30, gap: 3)
+            #expect(found.isEmpty, "seed \(seed): \(found)")
+        }
+    }
+
+    @Test func nothingDuringWarmUp() {
+        let found = run(signal(seconds: 5, fps: 30, gap: 3, events: [(0.5, 0.65, 0.8, 2.0)]), fps: 30, gap: 3)
+        #expect(found.isEmpty)
+    }
+
+    @Test func longMovementIsDroppedUnlessAsked() {
+        // Six seconds of continuous motion (talking, chewing): back-to-back bursts.
+        var bursts: [(onset: Double, apex: Double, offset: Double, height: Double)] = []
+        for k in 0..<20 {
+            let start: Double = 5 + 0.3 * Double(k)
+            bursts.append((onset: start, apex: start + 0.15, offset: start + 0.3, height: 1.5))
+        }
+        let scores = signal(seconds: 20, fps: 30, gap: 3, events: bursts)
+        #expect(run(scores, fps: 30, gap: 3).isEmpty)
+        var settings = SpotterSettings()
+        settings.reportMovement = true
+        #expect(run(scores, fps: 30, gap: 3, settings: settings).first?.kind == .movement)
+    }
+
+    @Test func aGapInTheTrackRestartsTheSpotter() {
+        var spotter = ApexSpotter(fps: 30, gap: 3)
+        for i in 0..<100 { _ = spotter.push(frame: i, score: 0.1) }
+        // Frame 150 after 99: history is dropped, so a burst right after is within warm-up.
+        for i in 150..<160 { #expect(spotter.push(frame: i, score: 5) == nil) }
+    }
+
+    @Test func slidingStatisticsKeepMeanAndMax() {
+        var s = SlidingStatistics(capacity: 3)
+        for v in [1.0, 5, 2, 3, 1] { s.push(v) }
+        #expect(s.values == [2, 3, 1])
+        #expect(s.mean == 2)
+        #expect(s.maximum == 3)
+        #expect(s.recent(0) == 1 && s.recent(2) == 2 && s.recent(3) == nil)
+        let (median, sigma) = s.medianAndSigma()
+        #expect(median == 2 && abs(sigma - 1.4826) < 1e-12)
+    }
+}
