@@ -44,12 +44,14 @@ let package = Package(
         .target(name: "MexMotion", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         // Stage 4: the causal apex spotter (scalars in, intervals out).
         .target(name: "MexSpotting"),
+        // Stages 2-5 wired per source: faces -> motion -> spotter -> classifier worker.
+        .target(name: "MexPipeline", dependencies: ["MexCore", "MexVision", "MexFace", "MexMotion", "MexSpotting", "MexClassify"]),
         // MEGC spotting evaluation (`mexd eval`).
         .target(name: "MexEvaluation", dependencies: [.product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         .executableTarget(name: "mexd", dependencies: [
-            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexEvaluation", "CFFmpeg",
+            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexEvaluation", "MexSpotting", "MexPipeline", "CFFmpeg",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

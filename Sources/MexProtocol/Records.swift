@@ -129,3 +129,74 @@ extension Records {
         return o
     }
 }
+
+extension Records {
+    /// Everything an EVENT record says (DESIGN.md section 3).
+    public struct EventFields: Sendable {
+        public var source: String
+        public var sequence: Int
+        public var trackID: Int
+        public var kind: String
+        public var onset: Frame
+        public var apex: Frame
+        public var offset: Frame
+        public var peakScore: Double
+        public var threshold: Double
+        public var latency: Double
+        public var box: FaceBox
+        public var confidence: Double
+        public var headMotion: Bool
+        public var droppedFrames: Int
+        public var result: ClassifierResult?
+        public var endReason: String?
+        public var time: Date
+
+        public init(source: String, sequence: Int, trackID: Int, kind: String, onset: Frame, apex: Frame, offset: Frame,
+                    peakScore: Double, threshold: Double, latency: Double, box: FaceBox, confidence: Double,
+                    headMotion: Bool, droppedFrames: Int, result: ClassifierResult?, endReason: String? = nil, time: Date = Date()) {
+            self.source = source
+            self.sequence = sequence
+            self.trackID = trackID
+            self.kind = kind
+            self.onset = onset
+            self.apex = apex
+            self.offset = offset
+            self.peakScore = peakScore
+            self.threshold = threshold
+            self.latency = latency
+            self.box = box
+            self.confidence = confidence
+            self.headMotion = headMotion
+            self.droppedFrames = droppedFrames
+            self.result = result
+            self.endReason = endReason
+            self.time = time
+        }
+    }
+
+    public static func event(_ e: EventFields) -> JSONObject {
+        var o = JSONObject(class: "EVENT")
+        o.set("id", "\(e.source)-" + String(repeating: "0", count: max(0, 6 - String(e.sequence).count)) + String(e.sequence))
+        o.set("seq", e.sequence)
+        o.set("source", e.source)
+        o.set("track_id", e.trackID)
+        o.set("time", timestamp(e.time))
+        o.set("kind", e.kind)
+        o.set("onset", keyFrame(e.onset))
+        o.set("apex", keyFrame(e.apex))
+        o.set("offset", keyFrame(e.offset))
+        var spot = JSONObject()
+        spot.set("score", e.peakScore, decimals: 4)
+        spot.set("threshold", e.threshold, decimals: 4)
+        o.set("spot", spot)
+        o.set("latency_s", e.latency, decimals: 3)
+        o.set("face", face(box: e.box, confidence: e.confidence))
+        if let result = e.result { add(result, to: &o) }
+        var quality = JSONObject()
+        quality.set("head_motion", e.headMotion)
+        quality.set("dropped_frames", e.droppedFrames)
+        o.set("quality", quality)
+        o.set("end_reason", e.endReason)
+        return o
+    }
+}

@@ -82,6 +82,9 @@ public struct ApexSpotter: Sendable {
         quietRaw = SlidingStatistics(capacity: smoothedHistory.capacity)
     }
 
+    /// True while a run above the threshold is open.
+    public var isInRun: Bool { run != nil }
+
     /// The threshold now (for records and tests).
     public var threshold: Double {
         let mu = smoothedHistory.mean, top = smoothedHistory.maximum

@@ -1,0 +1,52 @@
+import Dispatch
+import MexClassify
+import MexCore
+import MexVision
+
+/// A classified event: the candidate and what the model said (nil without a model).
+public struct ClassifiedEvent: Sendable {
+    public var candidate: EventCandidate
+    public var result: Classification?
+    public var error: String?
+}
+
+/// Classifies events off the frame path (DESIGN.md section 1): the two TV-L1 flows and
+/// the network run on a thread of their own, one event at a time, in the order the
+/// events were submitted.
+///
+/// The `Classifier` it owns is not thread-safe; it is only ever used on `queue`, which
+/// is what makes this type safe to share.
+public final class EventClassifier: @unchecked Sendable {
+    private let classifier: Classifier?
+    private let queue = DispatchQueue(label: "mexd.classifier")
+
+    /// Without a classifier, events pass through unlabelled (spotting only).
+    public init(classifier: Classifier?) {
+        self.classifier = classifier
+    }
+
+    public var card: ModelCard? { classifier?.card }
+
+    public func classify(_ candidate: EventCandidate) async -> ClassifiedEvent {
+        await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                guard let classifier = self.classifier else {
+                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: nil, error: nil))
+                    return
+                }
+                do {
+                    let preprocessing = classifier.card.preprocessing
+                    let input = try ClassifierInput(onset: candidate.onset.crop, apex: candidate.apex.crop, offset: candidate.offset.crop,
+                                                    jpegRoundtrip: preprocessing?.jpegRoundtrip ?? true,
+                                                    polarRoundtrip: preprocessing?.flowPolarRoundtrip ?? true)
+                    let result = try classifier.classify(input)
+                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: result, error: nil))
+                } catch let error as VisionError {
+                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: nil, error: error.description))
+                } catch {
+                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: nil, error: "\(error)"))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import MexCore
+import MexFace
+import MexMotion
+import MexSpotting
+import MexVision
+
+/// Faces, motion and spotting for one source (DESIGN.md section 1): per frame it
+/// tracks faces, scores each face's motion and feeds that face's apex spotter; when a
+/// spotter closes an expression it returns an `EventCandidate` with the key crops.
+///
+/// Not thread-safe: one per source, fed in frame order.
+public final class FacePipeline {
+    public let source: String
+    public let fps: Double
+    /// The flow's span: round(0.1 s x fps).
+    public let gap: Int
+
+    private let tracker: FaceTracker
+    private let scorer: MotionScorer
+    private let settings: SpotterSettings
+    private var recentFrames: [Frame] = []
+    private var tracks: [Int: TrackState] = [:]
+    private let historyFrames: Int
+
+    private struct TrackState {
+        var spotter: ApexSpotter
+        var crops: CropHistory
+        var inRun = false
+    }
+
+    public init(source: String, fps: Double, detector: HaarFaceDetector, spotter settings: SpotterSettings = SpotterSettings(),
+                tracking: FaceTracker.Options = FaceTracker.Options()) throws(VisionError) {
+        self.source = source
+        self.fps = fps
+        self.settings = settings
+        gap = max(1, Int((0.1 * fps).rounded()))
+        tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
+        scorer = try MotionScorer()
+        // Crops for the longest expression, the smoothing and look-ahead, and margins.
+        historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + 0.5) * fps).rounded())
+    }
+
+    /// Processes one frame; returns the expressions that ended with it.
+    public func process(_ frame: Frame) throws(VisionError) -> [EventCandidate] {
+        recentFrames.append(frame)
+        if recentFrames.count > gap + 1 { recentFrames.removeFirst(recentFrames.count - gap - 1) }
+        let faces = try tracker.update(frame)
+        var events: [EventCandidate] = []
+        let live = Set(faces.map(\.trackID))
+        // A lost face ends its track; an expression under way is dropped with it.
+        for id in tracks.keys where !live.contains(id) { tracks[id] = nil }
+
+        for face in faces where face.visible {
+            var state = tracks[face.trackID] ?? TrackState(spotter: ApexSpotter(fps: fps, gap: gap, settings: settings),
+                                                           crops: CropHistory(capacity: historyFrames))
+            let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
+            state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
+            guard recentFrames.count == gap + 1, recentFrames[0].index == frame.index - gap else {
+                tracks[face.trackID] = state
+                continue
+            }
+            // Both crops under frame t's box: box jitter is not facial motion.
+            let earlier = try recentFrames[0].image.crop(face.box, size: MotionScorer.cropSide)
+            let sample = try scorer.score(earlier: earlier, current: crop)
+            let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion)
+            // Freeze the crop box while a run is open so the key frames share one box.
+            let running = state.spotter.isInRun
+            if running && !state.inRun { tracker.freeze(face.trackID) }
+            if !running && state.inRun { tracker.unfreeze(face.trackID) }
+            state.inRun = running
+            if let interval = closed, let event = candidate(interval, track: face.trackID, state: state, now: frame) {
+                events.append(event)
+            }
+            tracks[face.trackID] = state
+        }
+        return events
+    }
+
+    /// Ends the expressions under way (end of a file, shutdown).
+    public func finish() -> [EventCandidate] {
+        var events: [EventCandidate] = []
+        for (id, var state) in tracks.sorted(by: { $0.key < $1.key }) {
+            if let interval = state.spotter.flush(), let last = recentFrames.last,
+               let event = candidate(interval, track: id, state: state, now: last) {
+                events.append(event)
+            }
+            tracks[id] = state
+        }
+        return events
+    }
+
+    private func candidate(_ interval: SpottedInterval, track: Int, state: TrackState, now: Frame) -> EventCandidate? {
+        guard let onset = state.crops.entry(interval.onset), let offset = state.crops.entry(interval.offset) else { return nil }
+        let apexFrame = refinedApex(interval, crops: state.crops, onset: onset.crop)
+        guard let apex = state.crops.entry(apexFrame) else { return nil }
+        var spotted = interval
+        spotted.apex = apexFrame
+        return EventCandidate(source: source, trackID: track, interval: spotted,
+                              onset: .init(frame: onset.frame, pts: onset.pts, crop: onset.crop),
+                              apex: .init(frame: apex.frame, pts: apex.pts, crop: apex.crop),
+                              offset: .init(frame: offset.frame, pts: offset.pts, crop: offset.crop),
+                              box: apex.box, confidence: apex.confidence,
+                              latency: max(0, now.pts - apex.pts), droppedFrames: 0)
+    }
+
+    /// The apex is the frame whose face differs most from the onset's in the scored
+    /// regions (the eyes left out): the peak of the expression, not of its speed.
+    private func refinedApex(_ interval: SpottedInterval, crops: CropHistory, onset: GrayImage) -> Int {
+        var best = interval.apex, bestDifference = -1.0
+        guard interval.offset > interval.onset + 1 else { return best }
+        for f in (interval.onset + 1)..<interval.offset {
+            guard let entry = crops.entry(f) else { continue }
+            let d = Self.regionDifference(onset, entry.crop)
+            if d > bestDifference { bestDifference = d; best = f }
+        }
+        return best
+    }
+
+    static func regionDifference(_ a: GrayImage, _ b: GrayImage) -> Double {
+        var total = 0.0, n = 0.0
+        let side = a.width
+        for region in FaceRegion.scored {
+            let x0 = Int(region.x0 * Double(side)), x1 = min(side, Int(region.x1 * Double(side)))
+            let y0 = Int(region.y0 * Double(side)), y1 = min(side, Int(region.y1 * Double(side)))
+            for y in y0..<y1 {
+                for x in x0..<x1 {
+                    total += abs(Double(a.pixels[y * side + x]) - Double(b.pixels[y * side + x]))
+                    n += 1
+                }
+            }
+        }
+        return n > 0 ? total / n : 0
+    }
+}
