@@ -94,6 +94,22 @@ def cmd_import_official(a):
     print("wrote", *paths)
 
 
+def cmd_preprocess(a):
+    import numpy as np
+    from . import preprocess
+    frames = [preprocess.load_frame(p) for p in (a.onset, a.apex, a.offset)]
+    if a.box:
+        box = tuple(int(v) for v in a.box.split(","))
+    elif a.full:
+        h, w = frames[0].shape[:2]
+        box = (0, 0, w - 1, h - 1)
+    else:
+        box = None
+    x = preprocess.preprocess_clip(*frames, box=box, cfg=preprocess.PreprocessConfig(jpeg_roundtrip=not a.no_jpeg))
+    np.save(a.out, x)
+    print(f"wrote {a.out}: float32 {x.shape}")
+
+
 def cmd_fixtures(a):
     from .fixtures import write
     m = write(a.outdir)
@@ -148,6 +164,16 @@ def main(argv=None):
     s.add_argument("--amp-factor", type=float, default=2.0, help="the --Aug_alpha it was trained with")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_import_official)
+
+    s = sub.add_parser("preprocess", help="three key frames -> one (38, 48, 48) tensor as .npy")
+    s.add_argument("onset")
+    s.add_argument("apex")
+    s.add_argument("offset")
+    s.add_argument("--out", required=True)
+    s.add_argument("--box", help="left,top,right,bottom (inclusive); default: Haar face on the onset frame")
+    s.add_argument("--full", action="store_true", help="the frames are already face crops")
+    s.add_argument("--no-jpeg", action="store_true")
+    s.set_defaults(func=cmd_preprocess)
 
     s = sub.add_parser("fixtures", help="parity fixtures for the Swift side")
     s.add_argument("outdir")
