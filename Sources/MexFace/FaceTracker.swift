@@ -27,17 +27,21 @@ public struct TrackedFace: Sendable, Equatable {
 public final class FaceTracker {
     public struct Options: Sendable, Equatable {
         /// Full-frame detection runs on the frame shrunk to this width (INTER_AREA).
-        public var detectionWidth = 320
+        /// 256 keeps a 100 px face (at 640) at 40 px, ample for the 24 px cascade.
+        public var detectionWidth = 256
         /// Full-frame detection at least this often, in seconds, to find new faces.
         public var detectionInterval = 0.5
-        /// Smallest face searched for on a full frame, as a fraction of the frame height.
-        public var minFaceFraction = 0.12
+        /// Smallest face searched for on a full frame, as a fraction of the frame height:
+        /// smaller faces are too coarse for micro-expressions anyway (72 px at 480).
+        public var minFaceFraction = 0.15
         /// The local search window is the last box grown by this factor.
         public var searchScale = 1.8
         /// The window is shrunk so the face spans about this many pixels before the
         /// search: the cascade works at 24x24, and a 48 px face keeps its detail while
         /// costing a fraction of a full-resolution search.
         public var searchFaceSize = 48.0
+        /// Pyramid step of the local search, which only spans sizes 0.7-1.4x the last.
+        public var searchScaleFactor = 1.1
         /// A track not detected for this long (seconds) is lost.
         public var lostAfter = 0.5
         /// Detections overlapping a track by at least this IoU belong to it.
@@ -136,7 +140,8 @@ public final class FaceTracker {
         let windowBox = FaceBox(x: Double(window.x), y: Double(window.y), width: Double(window.width), height: Double(window.height))
         let small = try image.resample(windowBox, width: width, height: height, interpolation: .area)
         let face = last.width * scale
-        let found = try detector.detect(in: small, minSize: max(20, Int(face * 0.7)), maxSize: Int(face * 1.4) + 1)
+        let found = try detector.detect(in: small, minSize: max(20, Int(face * 0.7)), maxSize: Int(face * 1.4) + 1,
+                                        scaleFactor: options.searchScaleFactor)
         let sx = Double(window.width) / Double(width), sy = Double(window.height) / Double(height)
         let candidates = found.map { f -> DetectedFace in
             var mapped = f

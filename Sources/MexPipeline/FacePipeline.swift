@@ -22,6 +22,14 @@ public final class FacePipeline {
     private var tracks: [Int: TrackState] = [:]
     private let historyFrames: Int
 
+    /// What the last frame showed, per visible face: for FRAME records and analysis.
+    public struct FaceObservation: Sendable {
+        public var face: TrackedFace
+        public var motion: MotionSample?
+        public var threshold: Double
+    }
+    public private(set) var lastObservations: [FaceObservation] = []
+
     private struct TrackState {
         var spotter: ApexSpotter
         var crops: CropHistory
@@ -46,6 +54,7 @@ public final class FacePipeline {
         if recentFrames.count > gap + 1 { recentFrames.removeFirst(recentFrames.count - gap - 1) }
         let faces = try tracker.update(frame)
         var events: [EventCandidate] = []
+        lastObservations.removeAll(keepingCapacity: true)
         let live = Set(faces.map(\.trackID))
         // A lost face ends its track; an expression under way is dropped with it.
         for id in tracks.keys where !live.contains(id) { tracks[id] = nil }
@@ -57,12 +66,14 @@ public final class FacePipeline {
             state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
             guard recentFrames.count == gap + 1, recentFrames[0].index == frame.index - gap else {
                 tracks[face.trackID] = state
+                lastObservations.append(FaceObservation(face: face, motion: nil, threshold: state.spotter.threshold))
                 continue
             }
             // Both crops under frame t's box: box jitter is not facial motion.
             let earlier = try recentFrames[0].image.crop(face.box, size: MotionScorer.cropSide)
             let sample = try scorer.score(earlier: earlier, current: crop)
             let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion)
+            lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold))
             // Freeze the crop box while a run is open so the key frames share one box.
             let running = state.spotter.isInRun
             if running && !state.inRun { tracker.freeze(face.trackID) }

@@ -27,13 +27,40 @@ public enum Records {
         return o
     }
 
+    /// One face in a FRAME record: its track, box, and motion score with the threshold.
+    public struct FrameFace: Sendable {
+        public var trackID: Int
+        public var box: FaceBox
+        public var confidence: Double
+        public var score: Double?
+        public var threshold: Double?
+
+        public init(trackID: Int, box: FaceBox, confidence: Double, score: Double?, threshold: Double?) {
+            self.trackID = trackID
+            self.box = box
+            self.confidence = confidence
+            self.score = score
+            self.threshold = threshold
+        }
+    }
+
     /// Per-frame record, opt-in (`--frames`, or `"frames":true` in WATCH).
-    public static func frame(source: String, frame: Frame) -> JSONObject {
+    public static func frame(source: String, frame: Frame, faces: [FrameFace]? = nil) -> JSONObject {
         var o = JSONObject(class: "FRAME")
         o.set("source", source)
         o.set("frame", frame.index)
         o.set("pts", frame.pts, decimals: 6)
         if let wall = frame.wallTime { o.set("time", timestamp(wall)) }
+        if let faces {
+            o.set("faces", .array(faces.map { f in
+                var face = JSONObject()
+                face.set("track_id", f.trackID)
+                for field in self.face(box: f.box, confidence: f.confidence).fields { face.set(field.key, field.value) }
+                face.set("score", f.score, decimals: 4)
+                face.set("threshold", f.threshold, decimals: 4)
+                return .object(face)
+            }))
+        }
         return o
     }
 

@@ -27,7 +27,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Argument(help: "Files, image sequences (img%03d.png), rtsp:// URLs or /dev/video* devices.")
     var inputs: [String]
 
-    @Flag(help: "Emit a FRAME record for every frame.")
+    @Flag(help: "Emit a FRAME record for every frame (index, pts, and each face's box, motion score and threshold).")
     var frames = false
 
     @Option(help: "Stop each input after this many frames (needed for cameras, which never end).")
@@ -133,9 +133,15 @@ struct ScanCommand: AsyncParsableCommand {
         do {
             await writer.write(Records.source(name: input, state: "online", info: info), flush: true)
             for try await frame in stream {
-                if frames { await writer.write(Records.frame(source: input, frame: frame), flush: live) }
                 if let pipeline, let publisher {
                     for event in try pipeline.process(frame) { publisher.publish(event) }
+                }
+                if frames {
+                    let faces = pipeline?.lastObservations.map {
+                        Records.FrameFace(trackID: $0.face.trackID, box: $0.face.box, confidence: $0.face.confidence,
+                                          score: $0.motion?.score, threshold: $0.threshold)
+                    }
+                    await writer.write(Records.frame(source: input, frame: frame, faces: faces), flush: live)
                 }
                 lastPts = frame.pts
                 count += 1
