@@ -21,6 +21,9 @@ final class EventPublisher {
     }
 
     func publish(_ candidate: EventCandidate) {
+        if worker.card == nil && sequence == 0 {
+            logger.warning("\(candidate.source): events are spotted but not classified: no model (--model PATH)")
+        }
         sequence += 1
         let seq = sequence
         let before = previous

@@ -92,9 +92,8 @@ struct ScanCommand: AsyncParsableCommand {
                     logger.error("\(error)")
                     throw ExitStatus.dataError.exitCode
                 }
-            } else {
-                logger.warning("no model found: events are spotted but not classified (--model PATH)")
             }
+            // Without a model, events are still spotted; the first one says why it has no label.
         }
         return Analysis(detector: detector, classifier: EventClassifier(classifier: classifier))
     }
