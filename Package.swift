@@ -58,7 +58,7 @@ let package = Package(
 
         // Benchmarks of the stages (bench/*/run call it).
         .executableTarget(name: "mexd-bench", dependencies: [
-            "MexCore", "MexSource", "MexVision", "MexFace", "MexMotion", "MexClassify",
+            "MexCore", "MexSource", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexSpotting", "MexPipeline", "MexEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "bench/Sources/mexd-bench"),

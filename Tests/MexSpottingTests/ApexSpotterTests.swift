@@ -4,7 +4,7 @@ import Testing
 
 /// A motion score like MotionScorer's: a noise floor, and for each expression two
 /// bumps (the face moving to the apex and back) of `height` pixels.
-private func signal(seconds: Double, fps: Double, gap: Int, events: [(onset: Double, apex: Double, offset: Double, height: Double)],
+func signal(seconds: Double, fps: Double, gap: Int, events: [(onset: Double, apex: Double, offset: Double, height: Double)],
                     seed: UInt64 = 1) -> [Double] {
     var generator = SplitMix(seed: seed)
     let n = Int(seconds * fps)
@@ -107,5 +107,16 @@ private func run(_ scores: [Double], fps: Double, gap: Int, settings: SpotterSet
         #expect(s.recent(0) == 1 && s.recent(2) == 2 && s.recent(3) == nil)
         let (median, sigma) = s.medianAndSigma()
         #expect(median == 2 && abs(sigma - 1.4826) < 1e-12)
+    }
+}
+
+@Suite struct OfflineSpotterTests {
+    @Test func findsTheSameEventsWithHindsight() {
+        let fps = 30.0
+        let truth = [(onset: 5.0, apex: 5.15, offset: 5.35, height: 1.5), (onset: 12.0, apex: 12.12, offset: 12.3, height: 1.0)]
+        let found = OfflineSpotter.spot(scores: signal(seconds: 20, fps: fps, gap: 3, events: truth), fps: fps, gap: 3)
+        #expect(found.count == 2)
+        #expect(found.allSatisfy { $0.kind == .micro })
+        if let first = found.first { #expect(abs(first.onset - 150) <= 3 && abs(first.offset - 160) <= 3, "\(first)") }
     }
 }

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MexCore
+import MexEvaluation
+import MexFace
+import MexPipeline
+import MexSource
+import MexSpotting
+
+/// The causal spotter as mexd runs it against the offline one (centred smoothing,
+/// whole-video threshold) on the same motion scores, both scored with MEGC F1 against
+/// annotations: the price of causality. Also the causal spotter's emit latency.
+struct SpottingComparison: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "spotting")
+
+    @Option(help: "Folder with videos/ and annotations.csv (python -m mextrain.synth output).") var data: String
+    @Option(help: "Only videos whose name contains this.") var filter: String?
+
+    func run() throws {
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let truth = try EvaluationFiles.readAnnotations(data + "/annotations.csv")
+        let videos = Array(Set(truth.map(\.video))).sorted().filter { filter == nil || $0.contains(filter!) }
+        let detector = try HaarFaceDetector()
+        var causal: [SpottedExpression] = [], offline: [SpottedExpression] = []
+        var latencies: [(kind: SpottedInterval.Kind, seconds: Double, apexError: Int)] = []
+        for video in videos {
+            let reader = try FFmpegVideoReader(location: "\(data)/videos/\(video)", logger: logger)
+            let fps = reader.info.fps ?? 30
+            let pipeline = try FacePipeline(source: video, fps: fps, detector: detector)
+            var scores: [Int: [Int: Double]] = [:]   // track -> frame -> score
+            var frames = 0
+            var events: [EventCandidate] = []
+            while let frame = try reader.nextFrame() {
+                events += try pipeline.process(frame)
+                for o in pipeline.lastObservations { if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.score } }
+                frames += 1
+            }
+            events += pipeline.finish()
+            let gt = truth.filter { $0.video == video }
+            for e in events {
+                causal.append(SpottedExpression(video: video, interval: Interval(onset: e.onset.frame, offset: e.offset.frame),
+                                                apex: e.apex.frame, kind: e.interval.kind == .macro ? .macro : .micro))
+                if let match = gt.first(where: { $0.interval.iou(Interval(onset: e.onset.frame, offset: e.offset.frame)) >= 0.5 }),
+                   let apex = match.apex {
+                    latencies.append((e.interval.kind, Double(e.interval.decidedAt - apex) / fps, e.apex.frame - apex))
+                }
+            }
+            // Offline on the main track's scores (missing frames count as still).
+            if let main = scores.max(by: { $0.value.count < $1.value.count })?.value {
+                let series = (0..<frames).map { main[$0] ?? 0 }
+                let gap = max(1, Int((0.1 * fps).rounded()))
+                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap) {
+                    offline.append(SpottedExpression(video: video, interval: Interval(onset: s.onset, offset: s.offset),
+                                                     kind: s.kind == .macro ? .macro : .micro))
+                }
+            }
+            let found = SpottingEvaluation.evaluate(truth: gt, predictions: causal.filter { $0.video == video })
+            print(String(format: "  %@: %d annotated, %d spotted, TP %d", video, gt.count, causal.filter { $0.video == video }.count,
+                         found.overall.truePositives))
+        }
+        let c = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: causal)
+        let o = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: offline)
+        print("spotting on \(videos.count) videos (F1 at IoU >= 0.5)          micro   macro overall")
+        print(String(format: "  causal (mexd)                                  %.3f   %.3f   %.3f", c.micro.f1, c.macro.f1, c.overall.f1))
+        print(String(format: "  offline (centred smoothing, whole-video T)     %.3f   %.3f   %.3f", o.micro.f1, o.macro.f1, o.overall.f1))
+        print("  causal counts: micro \(c.micro), macro \(c.macro)")
+        for kind in [SpottedInterval.Kind.micro, .macro] {
+            let l = latencies.filter { $0.kind == kind }.map(\.seconds).sorted()
+            guard !l.isEmpty else { continue }
+            let p95 = l[min(l.count - 1, Int((0.95 * Double(l.count)).rounded(.up)) - 1)]
+            let apexErrors = latencies.filter { $0.kind == kind }.map { abs($0.apexError) }.sorted()
+            print(String(format: "  %@ emit latency after the apex: p50 %.2f s, p95 %.2f s (n %d); apex error median %d frames",
+                         kind.rawValue, l[l.count / 2], p95, l.count, apexErrors[apexErrors.count / 2]))
+        }
+    }
+}
