@@ -1,0 +1,38 @@
+"""`python -m mextrain.synth OUTDIR`: ground-truth micro/macro-expression videos from real photos.
+
+Each committed photo in Tests/Fixtures/faces (see its README.md for sources and licences) is one
+subject. It is framed at 640x480 with the Haar face box 155-195 px wide, and smooth, localised
+displacement fields (au.py) move the face like FACS action units with a raised-cosine onset, an
+optional hold (macro only) and a raised-cosine offset. Nuisances (not annotated): temporal sensor
+noise, slow head drift (<= ~1 px/s, tiny rotation and scale), blinks (eye-region squash and
+darkening, closing in 0.10-0.15 s, every 2-6 s), slow lighting gain, and H.264 compression
+(ffmpeg libx264, yuv420p, crf 20-23).
+
+Output
+  OUTDIR/videos/<subject>_<fps>fps_<nn>.mp4          (<subject>_<fps>fps_neutral_<nn>.mp4 with --neutral)
+  OUTDIR/annotations.csv     header exactly: video,onset,apex,offset,type,au,label
+      video   file name relative to OUTDIR/videos
+      onset   0-based frame; the last neutral frame before the motion starts
+      apex    0-based frame of full intensity (the middle of the hold for a macro-expression)
+      offset  0-based frame; the first frame back at neutral (inclusive interval onset..offset)
+      type    micro (offset-onset 0.2-0.45 s) | macro (0.65-4.0 s)
+      au      AU12 | AU6+12 | AU4 | AU9 | AU10 | AU4+10 | AU1+2 | AU26 | AU1+2+26
+      label   positive (AU6/AU12) | negative (AU4/AU9/AU10) | surprise (AU1+2/AU26)
+    With --neutral the file has the header only.
+  OUTDIR/manifest.json       generator version, seed, subjects, fps, and per video: file, subject,
+                             fps, frames, seconds, seed, face box (frame 0, before drift), crf, noise,
+                             blink intervals [start, end] (frames), drift/rotation/gain ranges,
+                             apex intensities (px)
+  with --clips also:
+  OUTDIR/clips/<subject>/<video stem>_eNN/{onset,apex,offset}.jpg
+                             full 640x480 BGR frames decoded from the encoded video, JPEG q95
+  OUTDIR/clips.csv           subject,clip,video,onset,apex,offset,type,au,label,onset_image,
+                             apex_image,offset_image (image paths relative to OUTDIR)
+
+Timing: the first expression starts no earlier than 3 s (3-4.5 s), expressions are separated by
+2-3.5 s of neutral, and the last one ends at least 1 s before the end. Defaults: 24 s at 30 fps
+(4-6 expressions), 10 s at >= 100 fps. The same seed gives the same videos and annotations.
+Apex intensity (largest displacement of the field) at a 170 px face: micro 1.5-3.5 px,
+macro 3-7 px, scaled with the real face width.
+"""
+VERSION = "1.0"
