@@ -30,7 +30,7 @@ public final class FaceTracker {
         /// 256 keeps a 100 px face (at 640) at 40 px, ample for the 24 px cascade.
         public var detectionWidth = 256
         /// Full-frame detection at least this often, in seconds, to find new faces.
-        public var detectionInterval = 0.5
+        public var detectionInterval = 1.0
         /// Smallest face searched for on a full frame, as a fraction of the frame height:
         /// smaller faces are too coarse for micro-expressions anyway (72 px at 480).
         public var minFaceFraction = 0.15

@@ -143,10 +143,8 @@ private func drain(_ capture: V4L2Capture) -> (frames: [Frame], error: SourceErr
         let device = FakeV4L2Device(formats: [.yuyv], events: [])
         let cam = try capture(device, stall: 30)
         let stream = FrameStream(cam, policy: .dropOldest)
-        Task {
-            try await Task.sleep(for: .milliseconds(150))
-            stream.stop()
-        }
+        // From a plain thread: Swift's cooperative pool may be busy with other tests.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.15) { stream.stop() }
         var received = 0
         for try await _ in stream { received += 1 }
         #expect(received == 0)
