@@ -30,6 +30,9 @@ def cmd_train(a):
     from .export import export, save_checkpoint
     from .train import build_tensors, loso, save_results, train_all
 
+    if a.threads:
+        import torch
+        torch.set_num_threads(a.threads)
     g = data.get_grouping(a.dataset, a.grouping)
     samples = data.load(a.dataset, a.root, g.name, annotations=a.annotations, skip_bad_rows=a.skip_bad_rows)
     if not samples:
