@@ -48,8 +48,11 @@ def plan(a):
     missing = [s for s in subjects if s not in faces.available_subjects()]
     if missing:
         raise SystemExit(f"unknown subjects {missing}; available: {faces.available_subjects()}")
+    if len(a.videos) not in (1, len(a.fps)):
+        raise SystemExit("--videos takes one value or one per --fps value")
+    counts = a.videos * len(a.fps) if len(a.videos) == 1 else a.videos
     jobs = []
-    for fps in a.fps:
+    for fps, n_videos in zip(a.fps, counts):
         seconds = a.seconds if a.seconds else default_seconds(fps, a.neutral)
         if a.neutral:
             seconds = a.neutral
@@ -57,7 +60,7 @@ def plan(a):
                        micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
                        preset=a.preset, drift=not a.no_drift)
         for subject in subjects:
-            for k in range(a.videos):
+            for k in range(n_videos):
                 name = f"{subject}_{fps:g}fps_{'neutral_' if a.neutral else ''}{k:02d}.mp4"
                 jobs.append((name, subject, video_seed(a.seed, subject, fps, k, a.neutral), opts))
     return subjects, jobs
@@ -107,7 +110,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m mextrain.synth", description=DOC,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("outdir")
-    p.add_argument("--videos", type=int, default=2, help="videos per subject and frame rate (default 2)")
+    p.add_argument("--videos", type=int, nargs="+", default=[2],
+                   help="videos per subject and frame rate (default 2); several values pair with --fps")
     p.add_argument("--seconds", type=float, default=None,
                    help="seconds per video (default 24 at 30 fps, 10 at >= 100 fps)")
     p.add_argument("--fps", type=float, nargs="+", default=[30.0], help="frame rates (default 30; e.g. --fps 30 200)")
