@@ -62,17 +62,20 @@ def cmd_train(a):
         steps = int(statistics.median(f["best_step"] for f in results["folds"]))
     if a.no_loso or a.final:
         model, hist = train_all(x, y, g.classes, cfg, mcfg, steps, a.pretrained)
-        save_checkpoint(model, os.path.join(a.out, "model.pt"), g.classes, {"training": training})
+        save_checkpoint(model, os.path.join(a.out, "model.pt"), g.classes,
+                        {"training": training, "preprocess_config": vars(pcfg)})
         metrics = {"loso_" + a.protocol: results["per_classifier"]} if results else {}
         export(model, a.out, g.classes, name="model", training={**training, "steps": steps},
-               metrics=metrics)
+               metrics=metrics, pcfg=pcfg)
         print(f"wrote {a.out}/model.pt, model.onnx, model.json ({steps} steps on all subjects)")
 
 
 def cmd_export(a):
     from .export import export, load_checkpoint
+    from .preprocess import PreprocessConfig
     model, ckpt = load_checkpoint(a.checkpoint)
-    paths = export(model, a.out, ckpt["classes"], name=a.name, training=ckpt.get("training"))
+    pcfg = PreprocessConfig(**ckpt.get("preprocess_config", {}))
+    paths = export(model, a.out, ckpt["classes"], name=a.name, training=ckpt.get("training"), pcfg=pcfg)
     print("wrote", *paths)
 
 

@@ -44,7 +44,7 @@ def export_onnx(model: SKDTSTSAN, path: str, dynamic_batch: bool = True):
     return path
 
 
-def model_card(model: SKDTSTSAN, classes, training=None, metrics=None, name="skd-tstsan"):
+def model_card(model: SKDTSTSAN, classes, training=None, metrics=None, name="skd-tstsan", pcfg=None):
     """The JSON a runtime needs beside the .onnx: classes in order, input spec, preprocessing."""
     cfg = model.cfg
     if len(classes) != cfg.num_classes:
@@ -61,7 +61,7 @@ def model_card(model: SKDTSTSAN, classes, training=None, metrics=None, name="skd
         "onnx_opset": OPSET,
         "amplification_factor": cfg.amp_factor,
         "model_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(cfg).items()},
-        "preprocessing": preprocess.constants(),
+        "preprocessing": preprocess.constants(pcfg or preprocess.PreprocessConfig()),
         "parameters": {"total_with_aux": count_parameters(model),
                        "inference": count_parameters(model, inference_only=True)},
         "macs_per_inference": count_macs(model),
@@ -72,13 +72,13 @@ def model_card(model: SKDTSTSAN, classes, training=None, metrics=None, name="skd
     }
 
 
-def export(model: SKDTSTSAN, out_dir: str, classes, name="model", training=None, metrics=None):
+def export(model: SKDTSTSAN, out_dir: str, classes, name="model", training=None, metrics=None, pcfg=None):
     """Write OUT_DIR/NAME.onnx and OUT_DIR/NAME.json; return their paths."""
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, f"{name}.onnx")
     json_path = os.path.join(out_dir, f"{name}.json")
     export_onnx(model, onnx_path)
-    card = model_card(model, classes, training, metrics)
+    card = model_card(model, classes, training, metrics, pcfg=pcfg)
     with open(json_path, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
