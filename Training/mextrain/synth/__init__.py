@@ -3,10 +3,17 @@
 Each committed photo in Tests/Fixtures/faces (see its README.md for sources and licences) is one
 subject. It is framed at 640x480 with the Haar face box 155-195 px wide, and smooth, localised
 displacement fields (au.py) move the face like FACS action units with a raised-cosine onset, an
-optional hold (macro only) and a raised-cosine offset. Nuisances (not annotated): temporal sensor
-noise, slow head drift (<= ~1 px/s, tiny rotation and scale), blinks (eye-region squash and
-darkening, closing in 0.10-0.15 s, every 2-6 s), slow lighting gain, and H.264 compression
-(ffmpeg libx264, yuv420p, crf 20-23).
+optional hold (macro only) and a raised-cosine offset. Nuisances (not annotated, listed in the
+manifest where they are events):
+  temporal sensor noise   sigma 2-4 grey levels before compression (x264 removes much of it in
+                          still areas, as it does with real footage)
+  head drift              slow translation (<= ~1 px/s, a few px in all), rotation (<= ~0.5 deg)
+                          and scale (<= ~0.5%) about the face centre
+  blinks                  every 2-6 s: the skin above each eye slides down over it (a vertical
+                          squash) with a darker lid line; closing 0.10-0.15 s, opening 0.12-0.22 s;
+                          kept 0.15 s clear of expressions
+  lighting                slow global gain (<= +-8%) and offset (<= +-4 grey levels)
+  compression             ffmpeg libx264 -preset veryfast, yuv420p, crf 20-23 (default GOP)
 
 Output
   OUTDIR/videos/<subject>_<fps>fps_<nn>.mp4          (<subject>_<fps>fps_neutral_<nn>.mp4 with --neutral)
@@ -31,8 +38,16 @@ Output
 
 Timing: the first expression starts no earlier than 3 s (3-4.5 s), expressions are separated by
 2-3.5 s of neutral, and the last one ends at least 1 s before the end. Defaults: 24 s at 30 fps
-(4-6 expressions), 10 s at >= 100 fps. The same seed gives the same videos and annotations.
+(4-6 expressions), 15 s at >= 100 fps (3-4). The same seed gives the same videos and annotations.
 Apex intensity (largest displacement of the field) at a 170 px face: micro 1.5-3.5 px,
-macro 3-7 px, scaled with the real face width.
+macro 3-7 px, scaled with the real face width. Labels are drawn from a shuffled bag so the three
+classes stay balanced; 60% of expressions are micro (--micro-fraction).
+
+Examples (from Training/, with the venv's python):
+  python -m mextrain.synth /tmp/synth --fps 30 200 --videos 3 2 --subjects astronaut obama --seed 1
+  python -m mextrain.synth /tmp/neutral --neutral 600 --subjects biden --videos 1
+  python -m mextrain.synth /tmp/clips --clips --videos 10 --jobs 2
+Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama); hold out whole
+subjects (never mirrored copies) for evaluation.
 """
 VERSION = "1.0"

@@ -32,7 +32,7 @@ def video_seed(seed, subject, fps, index, neutral):
 def default_seconds(fps, neutral_seconds):
     if neutral_seconds:
         return neutral_seconds
-    return 24.0 if fps < 100 else 10.0
+    return 24.0 if fps < 100 else 15.0
 
 
 def _job(args):
@@ -58,7 +58,8 @@ def plan(a):
             seconds = a.neutral
         opts = Options(fps=float(fps), seconds=float(seconds), neutral=bool(a.neutral),
                        micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
-                       preset=a.preset, drift=not a.no_drift)
+                       preset=a.preset, drift=not a.no_drift, noise_sigma=tuple(a.noise),
+                       crf=tuple(a.crf))
         for subject in subjects:
             for k in range(n_videos):
                 name = f"{subject}_{fps:g}fps_{'neutral_' if a.neutral else ''}{k:02d}.mp4"
@@ -113,7 +114,7 @@ def main(argv=None):
     p.add_argument("--videos", type=int, nargs="+", default=[2],
                    help="videos per subject and frame rate (default 2); several values pair with --fps")
     p.add_argument("--seconds", type=float, default=None,
-                   help="seconds per video (default 24 at 30 fps, 10 at >= 100 fps)")
+                   help="seconds per video (default 24 at 30 fps, 15 at >= 100 fps)")
     p.add_argument("--fps", type=float, nargs="+", default=[30.0], help="frame rates (default 30; e.g. --fps 30 200)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--subjects", nargs="+", default=None,
@@ -126,6 +127,10 @@ def main(argv=None):
     p.add_argument("--max-expressions", type=int, default=6, help="per video (default 6)")
     p.add_argument("--no-drift", action="store_true", help="no head drift (debugging)")
     p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    p.add_argument("--noise", type=float, nargs=2, default=[2.0, 4.0], metavar=("LO", "HI"),
+                   help="sensor noise sigma range in grey levels, drawn per video (default 2 4)")
+    p.add_argument("--crf", type=int, nargs=2, default=[20, 23], metavar=("LO", "HI"),
+                   help="x264 crf range, drawn per video (default 20 23)")
     p.add_argument("--jobs", type=int, default=1, help="videos rendered in parallel (default 1)")
     a = p.parse_args(argv)
 

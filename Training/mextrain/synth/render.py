@@ -43,7 +43,7 @@ class Options:
     macro_s: tuple = (0.65, 4.0)
     micro_px: tuple = (1.5, 3.5)
     macro_px: tuple = (3.0, 7.0)
-    noise_sigma: tuple = (1.2, 2.5)
+    noise_sigma: tuple = (2.0, 4.0)  # before compression; x264 removes much of it in still areas
     crf: tuple = (20, 23)
     face_width: tuple = (155, 195)
     blink_interval_s: tuple = (2.0, 6.0)
