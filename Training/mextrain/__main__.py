@@ -23,6 +23,53 @@ def cmd_info(a):
         print(f"  one inference (1x38x48x48): {macs:,} MACs = {2 * macs / 1e9:.3f} GFLOPs")
 
 
+def cmd_bench(a):
+    """Batch-1 latency of the inference path: PyTorch eager vs OpenCV DNN on the same weights."""
+    import statistics
+    import tempfile
+    import time
+    import cv2
+    import numpy as np
+    import torch
+    from .export import export_onnx
+    from .fixtures import parity_model, varied_inputs
+    model = parity_model(seed=11, num_classes=a.classes, small=False)
+    x = varied_inputs(8, torch.Generator().manual_seed(5))
+    with tempfile.TemporaryDirectory() as d:
+        export_onnx(model, os.path.join(d, "m.onnx"))
+        net = cv2.dnn.readNetFromONNX(os.path.join(d, "m.onnx"))
+    with torch.no_grad():
+        ref = model(x).numpy()
+    net.setInput(x.numpy())
+    print(f"OpenCV {cv2.__version__} DNN vs PyTorch {torch.__version__}, N=8: "
+          f"max abs logit difference {np.abs(net.forward() - ref).max():.2e} (logits {ref.min():.1f}..{ref.max():.1f})")
+
+    def median_ms(f):
+        for _ in range(5):
+            f()
+        ts = []
+        for _ in range(a.runs):
+            t = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t)
+        return 1000 * statistics.median(ts)
+
+    x1 = x[:1]
+    for th in (int(t) for t in a.threads.split(",")):
+        torch.set_num_threads(th)
+        cv2.setNumThreads(th)
+
+        def torch_once():
+            with torch.no_grad():
+                model(x1)
+
+        def cv_once():
+            net.setInput(x1.numpy())
+            net.forward()
+        print(f"{th} thread(s), batch 1, median of {a.runs}: PyTorch eager {median_ms(torch_once):.1f} ms, "
+              f"OpenCV DNN {median_ms(cv_once):.1f} ms")
+
+
 def cmd_train(a):
     import numpy as np
     from . import data, preprocess
@@ -130,6 +177,12 @@ def main(argv=None):
     s.add_argument("--classes", type=int, default=5)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("bench", help="batch-1 latency, PyTorch eager vs OpenCV DNN, and their logit difference")
+    s.add_argument("--classes", type=int, default=5)
+    s.add_argument("--threads", default="1,2")
+    s.add_argument("--runs", type=int, default=30)
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("train", help="LOSO training/evaluation on one data set (and optional final model)")
     s.add_argument("--dataset", required=True, choices=["casme2", "samm", "mmew", "casme3", "ckplus"])
