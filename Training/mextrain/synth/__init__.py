@@ -39,15 +39,16 @@ Output
 Timing: the first expression starts no earlier than 3 s (3-4.5 s), expressions are separated by
 2-3.5 s of neutral, and the last one ends at least 1 s before the end. Defaults: 24 s at 30 fps
 (4-6 expressions), 15 s at >= 100 fps (3-4). The same seed gives the same videos and annotations.
-Apex intensity (largest displacement of the field) at a 170 px face: micro 1.5-3.5 px,
-macro 3-7 px, scaled with the real face width. Labels are drawn from a shuffled bag so the three
+Apex intensity (the largest displacement of each AU's field; combinations add their fields) at a
+170 px face: micro 1.5-3.5 px, macro 3-7 px, scaled with the real face width. Labels are drawn from a shuffled bag so the three
 classes stay balanced; 60% of expressions are micro (--micro-fraction).
 
 Examples (from Training/, with the venv's python):
   python -m mextrain.synth /tmp/synth --fps 30 200 --videos 3 2 --subjects astronaut obama --seed 1
   python -m mextrain.synth /tmp/neutral --neutral 600 --subjects biden --videos 1
   python -m mextrain.synth /tmp/clips --clips --videos 10 --jobs 2
-Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama); hold out whole
-subjects (never mirrored copies) for evaluation.
+Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama), found from this
+checkout (or --faces DIR / $MEXD_FACES_DIR); hold out whole subjects (never mirrored copies) for
+evaluation.
 """
 VERSION = "1.0"

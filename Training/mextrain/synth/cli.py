@@ -132,7 +132,11 @@ def main(argv=None):
     p.add_argument("--crf", type=int, nargs=2, default=[20, 23], metavar=("LO", "HI"),
                    help="x264 crf range, drawn per video (default 20 23)")
     p.add_argument("--jobs", type=int, default=1, help="videos rendered in parallel (default 1)")
+    p.add_argument("--faces", default=None, metavar="DIR",
+                   help="folder of subject photos (default Tests/Fixtures/faces of this checkout)")
     a = p.parse_args(argv)
+    if a.faces:
+        os.environ["MEXD_FACES_DIR"] = os.path.abspath(a.faces)   # read by faces.faces_dir()
 
     outdir = a.outdir
     os.makedirs(os.path.join(outdir, "videos"), exist_ok=True)
