@@ -84,9 +84,12 @@ public final class FaceTracker {
 
     /// Keeps the crop box of a track fixed (for the span of a candidate event), so that
     /// the event's key frames share one crop.
-    public func freeze(_ trackID: Int) {
+    /// `box` (by default the current one) is the box to hold, e.g. the one an event's
+    /// onset frame was cropped with.
+    public func freeze(_ trackID: Int, box: FaceBox? = nil) {
         guard let i = tracks.firstIndex(where: { $0.face.trackID == trackID }) else { return }
-        tracks[i].frozenBox = tracks[i].face.box
+        tracks[i].frozenBox = box ?? tracks[i].face.box
+        tracks[i].face.box = tracks[i].frozenBox!
         tracks[i].face.frozen = true
     }
 

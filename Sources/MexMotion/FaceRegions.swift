@@ -19,15 +19,19 @@ public struct FaceRegion: Sendable, Equatable {
     /// The regions that carry the action units mexd looks for. The eyes (y 0.30-0.48)
     /// are left out on purpose: blinks are fast, large and meaningless here.
     public static let scored: [FaceRegion] = [
-        FaceRegion("left_brow", x0: 0.10, y0: 0.08, x1: 0.46, y1: 0.30),   // AU1, AU2, AU4
-        FaceRegion("right_brow", x0: 0.54, y0: 0.08, x1: 0.90, y1: 0.30),
+        // The brows stop short of the upper lids (from about 0.28 down), which blinks move.
+        FaceRegion("left_brow", x0: 0.10, y0: 0.06, x1: 0.46, y1: 0.26),   // AU1, AU2, AU4
+        FaceRegion("right_brow", x0: 0.54, y0: 0.06, x1: 0.90, y1: 0.26),
         FaceRegion("nose", x0: 0.33, y0: 0.50, x1: 0.67, y1: 0.70),        // AU9, AU10
         FaceRegion("left_mouth", x0: 0.15, y0: 0.66, x1: 0.45, y1: 0.90),  // AU12, AU6 below the eye
         FaceRegion("right_mouth", x0: 0.55, y0: 0.66, x1: 0.85, y1: 0.90),
         FaceRegion("chin", x0: 0.30, y0: 0.86, x1: 0.70, y1: 1.00),        // AU26
     ]
 
-    /// Between the eyes: rigid in every action unit above, so its median flow is the
-    /// head's own motion (DESIGN.md section 1).
-    public static let noseBridge = FaceRegion("nose_bridge", x0: 0.42, y0: 0.30, x1: 0.58, y1: 0.52)
+    /// The eyes, scored only to recognise blinks: a blink moves the eyes far more than
+    /// the brows, while a brow raise moves the brows more.
+    public static let eyes = FaceRegion("eyes", x0: 0.10, y0: 0.30, x1: 0.90, y1: 0.50)
+    /// Indices in `scored` of the regions next to the eyes, which a blink drags along
+    /// (the flow spreads a few pixels beyond the lids): the brows and the nose.
+    public static let nearEyes = [0, 1, 2]
 }

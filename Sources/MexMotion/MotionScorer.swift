@@ -9,6 +9,9 @@ public struct MotionSample: Sendable, Equatable {
     public var regionScores: [Double]
     /// Median flow of the nose bridge, the head's own motion, in pixels.
     public var headMotion: Double
+    /// The eyes moved much more than the brows: a blink. The regions next to the eyes
+    /// (brows, nose) are then left out of `score`.
+    public var blink: Bool
 }
 
 /// Scores facial motion per frame (DESIGN.md section 1): DIS flow between the face
@@ -21,6 +24,8 @@ public final class MotionScorer {
     public static let cropSide = 128
     /// The share of each region's largest magnitudes that makes its score.
     public static let topFraction = 0.3
+    /// Eye motion above this multiple of the brows' marks a blink.
+    public static let blinkRatio = 1.5
 
     private let flow: DenseOpticalFlow
     private var field = FlowField(width: MotionScorer.cropSide, height: MotionScorer.cropSide)
@@ -36,31 +41,46 @@ public final class MotionScorer {
     public func score(earlier: GrayImage, current: GrayImage) throws(VisionError) -> MotionSample {
         try flow.compute(from: earlier, to: current, into: &field)
         let side = Self.cropSide
-        let (mu, mv) = medianFlow(FaceRegion.noseBridge.pixels(side))
+        let (mu, mv) = headFlow(side)
         var regionScores: [Double] = []
         regionScores.reserveCapacity(FaceRegion.scored.count)
         for region in FaceRegion.scored {
-            let r = region.pixels(side)
-            magnitudes.removeAll(keepingCapacity: true)
-            field.values.withUnsafeBufferPointer { values in
-                for y in r.y0..<r.y1 {
-                    for x in r.x0..<r.x1 {
-                        let i = 2 * (y * side + x)
-                        let du = values[i] - mu, dv = values[i + 1] - mv
-                        magnitudes.append((du * du + dv * dv).squareRoot())
-                    }
-                }
-            }
-            regionScores.append(Self.topMean(&magnitudes, fraction: Self.topFraction))
+            regionScores.append(regionScore(region, side: side, mu: mu, mv: mv))
         }
-        return MotionSample(score: regionScores.max() ?? 0, regionScores: regionScores,
-                            headMotion: Double((mu * mu + mv * mv).squareRoot()))
+        let eyes = regionScore(FaceRegion.eyes, side: side, mu: mu, mv: mv)
+        let brows = [0, 1].map { regionScores[$0] }.max() ?? 0
+        let blink = eyes > Self.blinkRatio * brows && eyes > 0.3
+        let counted = blink ? regionScores.enumerated().filter { !FaceRegion.nearEyes.contains($0.offset) }.map(\.element) : regionScores
+        return MotionSample(score: counted.max() ?? 0, regionScores: regionScores,
+                            headMotion: Double((mu * mu + mv * mv).squareRoot()), blink: blink)
     }
 
-    private func medianFlow(_ r: (x0: Int, y0: Int, x1: Int, y1: Int)) -> (Float, Float) {
+    /// Mean of the top 30% flow magnitudes in a region, head motion removed.
+    private func regionScore(_ region: FaceRegion, side: Int, mu: Float, mv: Float) -> Double {
+        let r = region.pixels(side)
+        magnitudes.removeAll(keepingCapacity: true)
+        field.values.withUnsafeBufferPointer { values in
+            for y in r.y0..<r.y1 {
+                for x in r.x0..<r.x1 {
+                    let i = 2 * (y * side + x)
+                    let du = values[i] - mu, dv = values[i + 1] - mv
+                    magnitudes.append((du * du + dv * dv).squareRoot())
+                }
+            }
+        }
+        return Self.topMean(&magnitudes, fraction: Self.topFraction)
+    }
+
+    /// The head's own motion: the median flow over the face outside the eyes, on a
+    /// 4-pixel grid. An expression moves a minority of the face, so the median is the
+    /// rigid part; the eyes are left out because a blink moves them all at once.
+    private func headFlow(_ side: Int) -> (Float, Float) {
+        let eyes = FaceRegion.eyes.pixels(side)
         var us: [Float] = [], vs: [Float] = []
-        for y in r.y0..<r.y1 {
-            for x in r.x0..<r.x1 {
+        us.reserveCapacity(side * side / 16)
+        vs.reserveCapacity(side * side / 16)
+        for y in stride(from: 2, to: side, by: 4) where y < eyes.y0 || y >= eyes.y1 {
+            for x in stride(from: 2, to: side, by: 4) {
                 us.append(field.u(x, y))
                 vs.append(field.v(x, y))
             }

@@ -27,6 +27,10 @@ public final class FacePipeline {
         public var face: TrackedFace
         public var motion: MotionSample?
         public var threshold: Double
+        /// Distance from the onset face while a run is open.
+        public var displacement: Double?
+        public var inRun: Bool = false
+        public var reference: Int?
     }
     public private(set) var lastObservations: [FaceObservation] = []
 
@@ -34,6 +38,8 @@ public final class FacePipeline {
         var spotter: ApexSpotter
         var crops: CropHistory
         var inRun = false
+        /// The onset face of the open run, which later frames are compared with.
+        var reference: (frame: Int, crop: GrayImage)?
     }
 
     public init(source: String, fps: Double, detector: HaarFaceDetector, spotter settings: SpotterSettings = SpotterSettings(),
@@ -72,11 +78,41 @@ public final class FacePipeline {
             // Both crops under frame t's box: box jitter is not facial motion.
             let earlier = try recentFrames[0].image.crop(face.box, size: MotionScorer.cropSide)
             let sample = try scorer.score(earlier: earlier, current: crop)
-            let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion)
-            lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold))
-            // Freeze the crop box while a run is open so the key frames share one box.
+            // During a run: how far the face is from its onset face (a second DIS).
+            var displacement: Double?
+            if let onset = state.spotter.referenceFrame {
+                if state.reference?.frame != onset { state.reference = state.crops.entry(onset).map { ($0.frame, $0.crop) } }
+                if let reference = state.reference {
+                    displacement = try scorer.score(earlier: reference.crop, current: crop).score
+                }
+            } else {
+                state.reference = nil
+            }
+            let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion,
+                                            displacement: displacement)
+            // A run that opened on this frame: the frames since its onset get their
+            // displacement now, from the crops kept.
+            if closed == nil, let onset = state.spotter.referenceFrame, state.reference == nil,
+               let reference = state.crops.entry(onset) {
+                state.reference = (reference.frame, reference.crop)
+                var values: [(frame: Int, displacement: Double)] = []
+                for f in (onset + 1)...frame.index {
+                    if let entry = state.crops.entry(f) {
+                        values.append((f, try scorer.score(earlier: reference.crop, current: entry.crop).score))
+                    }
+                }
+                state.spotter.backfill(values)
+            }
+            lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold,
+                                                    displacement: displacement, inRun: state.spotter.isInRun,
+                                                    reference: state.spotter.referenceFrame))
+            // Freeze the crop box while a run is open, at the box the onset face was cut
+            // with, so the key frames and the displacement all share one box.
             let running = state.spotter.isInRun
-            if running && !state.inRun { tracker.freeze(face.trackID) }
+            if running && !state.inRun {
+                let onsetBox = state.spotter.referenceFrame.flatMap { state.crops.entry($0)?.box }
+                tracker.freeze(face.trackID, box: onsetBox)
+            }
             if !running && state.inRun { tracker.unfreeze(face.trackID) }
             state.inRun = running
             if let interval = closed, let event = candidate(interval, track: face.trackID, state: state, now: frame) {
@@ -102,7 +138,9 @@ public final class FacePipeline {
 
     private func candidate(_ interval: SpottedInterval, track: Int, state: TrackState, now: Frame) -> EventCandidate? {
         guard let onset = state.crops.entry(interval.onset), let offset = state.crops.entry(interval.offset) else { return nil }
-        let apexFrame = refinedApex(interval, crops: state.crops, onset: onset.crop)
+        // The spotter's apex is the frame furthest from the onset face when it had the
+        // displacement; otherwise it is estimated from the crops here.
+        let apexFrame = state.reference != nil ? interval.apex : refinedApex(interval, crops: state.crops, onset: onset.crop)
         guard let apex = state.crops.entry(apexFrame) else { return nil }
         var spotted = interval
         spotted.apex = apexFrame

@@ -55,14 +55,25 @@ public struct ApexSpotter: Sendable {
 
     private struct Run {
         var start: Int
+        /// The last still frame before the motion, found when the run starts.
+        var onset: Int
         var peakFrame: Int
         var peak: Double
         var threshold: Double
         var lowThreshold: Double
         var below = 0
         var lastAbove: Int
+        /// Displacement from the onset face: its peak (the apex) and the first frame of
+        /// the current stretch back near neutral.
+        var displacementPeak = 0.0
+        var displacementApex: Int?
+        var backSince: Int?
+        var head = 0.0
     }
     private var run: Run?
+    /// False after a run ends until the average falls below the threshold again: the
+    /// lagging average of the event just reported must not start another.
+    private var armed = true
 
     public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings()) {
         self.settings = settings
@@ -85,6 +96,10 @@ public struct ApexSpotter: Sendable {
     /// True while a run above the threshold is open.
     public var isInRun: Bool { run != nil }
 
+    /// While a run is open: the onset frame, whose face the pipeline should compare
+    /// every following frame with (`push`'s `displacement`).
+    public var referenceFrame: Int? { run?.onset }
+
     /// The threshold now (for records and tests).
     public var threshold: Double {
         let mu = smoothedHistory.mean, top = smoothedHistory.maximum
@@ -93,7 +108,13 @@ public struct ApexSpotter: Sendable {
     }
 
     /// Feeds frame `frame`'s score; returns an expression when one has just ended.
-    public mutating func push(frame: Int, score: Double, headMotion head: Double = 0) -> SpottedInterval? {
+    ///
+    /// `displacement` is the motion score between the `referenceFrame` face and this
+    /// frame's, when a run is open and the pipeline has it: how far the face is from
+    /// where it started. With it, the apex is the frame furthest from the onset and the
+    /// offset the first frame back near the onset (an expression held at its apex stays
+    /// one event); without it, the run's end and the raw scores decide.
+    public mutating func push(frame: Int, score: Double, headMotion head: Double = 0, displacement: Double? = nil) -> SpottedInterval? {
         if lastFrame >= 0 && frame != lastFrame + 1 { reset() }   // a gap in the track: start over
         lastFrame = frame
         frames += 1
@@ -115,12 +136,17 @@ public struct ApexSpotter: Sendable {
         guard frames > warmUpFrames else { return nil }
 
         if var current = run {
+            current.head = max(current.head, head)
+            if smoothed > current.peak { current.peak = smoothed; current.peakFrame = frame }
+            if let d = displacement {
+                run = current
+                return followDisplacement(d, frame: frame)
+            }
             // Hysteresis: once started, a run lasts while the average stays above the
             // lower level, which bridges the slow moment at an expression's apex.
             if smoothed >= current.lowThreshold {
                 current.below = 0
                 current.lastAbove = frame
-                if smoothed > current.peak { current.peak = smoothed; current.peakFrame = frame }
                 run = current
                 return nil
             }
@@ -130,11 +156,92 @@ public struct ApexSpotter: Sendable {
             run = nil
             return finish(current, at: frame)
         }
+        if !armed {
+            if smoothed < t { armed = true }
+            return nil
+        }
         if smoothed >= t && smoothed > 0 {
+            armed = false
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
-            run = Run(start: frame, peakFrame: frame, peak: smoothed, threshold: t, lowThreshold: low, lastAbove: frame)
+            run = Run(start: frame, onset: searchOnset(before: frame), peakFrame: frame, peak: smoothed, threshold: t,
+                      lowThreshold: low, lastAbove: frame, head: head)
         }
         return nil
+    }
+
+    /// Gives a run that has just opened the displacements of the frames between its
+    /// onset and now, which passed before the run was recognised (the pipeline still
+    /// has their crops). Without them a short expression's apex would be missed.
+    public mutating func backfill(_ displacements: [(frame: Int, displacement: Double)]) {
+        guard var current = run else { return }
+        for (frame, d) in displacements where d > current.displacementPeak {
+            current.displacementPeak = d
+            current.displacementApex = frame
+        }
+        run = current
+    }
+
+    /// The open run given this frame's distance from the onset face.
+    private mutating func followDisplacement(_ d: Double, frame: Int) -> SpottedInterval? {
+        guard var current = run else { return nil }
+        defer { if run != nil { run = current } }
+        if d > current.displacementPeak {
+            current.displacementPeak = d
+            current.displacementApex = frame
+        }
+        // A run whose face never moved away from its onset face was noise.
+        if current.displacementPeak < settings.minimumDisplacement && frame - current.start >= smoothingFrames + lookAheadFrames {
+            run = nil
+            return nil
+        }
+        let longest = Int(((settings.macroMax + settings.searchMargin) * fps).rounded())
+        let back = d <= settings.returnFraction * current.displacementPeak
+        if back {
+            current.backSince = current.backSince ?? frame
+        } else {
+            current.backSince = nil
+        }
+        let settled = current.backSince.map { frame - $0 + 1 >= lookAheadFrames } ?? false
+        let tooLong = frame - current.onset > longest
+        guard settled || tooLong else { return nil }
+        run = nil
+        guard let apex = current.displacementApex, current.displacementPeak > 0 else { return nil }
+        // The first frame back near the onset face is the offset.
+        let offset = tooLong ? frame : current.backSince!
+        return interval(onset: current.onset, apex: apex, offset: offset, run: current, decidedAt: frame,
+                        forceMovement: tooLong)
+    }
+
+    /// Walks back from `frame` over the raw scores that still show motion: the onset is
+    /// the last still frame before them (bounded by the smoothing span and the margin).
+    private func searchOnset(before frame: Int) -> Int {
+        let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
+        let limit = smoothingFrames + marginFrames
+        var first = frame
+        var still = 0
+        var f = frame
+        while frame - f < limit, let value = rawHistory.recent(frame - f) {
+            if value > rawLevel { first = f; still = 0 } else {
+                still += 1
+                if still > 2 { break }   // three still frames in a row: before the motion
+            }
+            f -= 1
+        }
+        return max(0, first - 1)
+    }
+
+    private func interval(onset: Int, apex: Int, offset: Int, run: Run, decidedAt: Int, forceMovement: Bool = false) -> SpottedInterval? {
+        let duration = Double(offset - onset + 1) / fps
+        let kind: SpottedInterval.Kind
+        if forceMovement || duration < settings.minDuration || duration > settings.macroMax {
+            kind = .movement
+        } else {
+            kind = duration <= settings.microMax ? .micro : .macro
+        }
+        if kind == .movement && !settings.reportMovement { return nil }
+        return SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
+                               peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
+                               headMotion: run.head > settings.headMotionLimit)
     }
 
     /// Ends a run in progress (end of stream, shutdown).
@@ -150,20 +257,23 @@ public struct ApexSpotter: Sendable {
         headMotion = SlidingStatistics(capacity: headMotion.capacity)
         quietSmoothed = SlidingStatistics(capacity: quietSmoothed.capacity)
         quietRaw = SlidingStatistics(capacity: quietRaw.capacity)
+        armed = true
         smoothedHistory = SlidingStatistics(capacity: smoothedHistory.capacity)
         run = nil
         frames = 0
     }
 
+    /// Ends a run from the raw scores alone (no displacement was given).
     private func finish(_ run: Run, at frame: Int) -> SpottedInterval? {
+        if let apex = run.displacementApex {
+            return interval(onset: run.onset, apex: apex, offset: run.backSince ?? frame, run: run, decidedAt: frame)
+        }
         // The raw scores from the run's start minus the smoothing span and a margin, to now.
         let first = max(frame - rawHistory.count + 1, run.start - smoothingFrames - marginFrames)
         let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
         var firstMoving: Int?, lastMoving: Int?
-        var head = 0.0
         for f in first...frame {
             guard let value = rawHistory.recent(frame - f) else { continue }
-            head = max(head, headMotion.recent(frame - f) ?? 0)
             if value > rawLevel {
                 if firstMoving == nil { firstMoving = f }
                 lastMoving = f
@@ -174,17 +284,7 @@ public struct ApexSpotter: Sendable {
         // after the last still frame, and last shows gap - 1 frames after it stops.
         let onset = max(0, start - 1)
         let offset = max(onset, end - gap + 1)
-        let duration = Double(offset - onset + 1) / fps
-        let kind: SpottedInterval.Kind
-        if duration < settings.minDuration || duration > settings.macroMax {
-            kind = .movement
-        } else {
-            kind = duration <= settings.microMax ? .micro : .macro
-        }
-        if kind == .movement && !settings.reportMovement { return nil }
         // The smoothed peak lags the middle of the motion by half the smoothing window.
-        let apex = min(offset, max(onset, run.peakFrame - smoothingFrames / 2))
-        return SpottedInterval(onset: onset, apex: apex, offset: offset, kind: kind, peakScore: run.peak,
-                               threshold: run.threshold, decidedAt: frame, headMotion: head > settings.headMotionLimit)
+        return interval(onset: onset, apex: run.peakFrame - smoothingFrames / 2, offset: offset, run: run, decidedAt: frame)
     }
 }

@@ -25,6 +25,12 @@ public struct SpotterSettings: Sendable, Equatable {
     /// Raw frames above median + rawK * sigma of the raw score count as moving, for
     /// the onset and offset search.
     public var rawK = 4.0
+    /// With the displacement from the onset face, the expression is over once the face
+    /// is back within this fraction of its largest displacement (for `lookAhead`).
+    public var returnFraction = 0.35
+    /// A run whose face moves less than this from its onset face (pixels of the 128 px
+    /// crop) is not an expression.
+    public var minimumDisplacement = 0.4
     /// Onset and offset are searched at most this far before and after the run.
     public var searchMargin = 0.3
     /// Durations (offset - onset + 1 frames): micro up to microMax, macro up to macroMax;

@@ -75,3 +75,30 @@ struct SpottingComparison: ParsableCommand {
         }
     }
 }
+
+/// Per-frame trace of one video through the pipeline, for tuning: frame, score,
+/// threshold, run state, displacement, blink, and the events.
+struct SpottingTrace: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "trace")
+    @Argument var video: String
+    @Option var from = 0
+    @Option var to = Int.max
+
+    func run() throws {
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let reader = try FFmpegVideoReader(location: video, logger: logger)
+        let pipeline = try FacePipeline(source: video, fps: reader.info.fps ?? 30, detector: try HaarFaceDetector())
+        while let frame = try reader.nextFrame() {
+            let events = try pipeline.process(frame)
+            if frame.index >= from && frame.index <= to {
+                for o in pipeline.lastObservations {
+                    print(String(format: "%5d t%d score %.3f T %.3f %@ disp %@ %@", frame.index, o.face.trackID, o.motion?.score ?? -1,
+                                 o.threshold, o.inRun ? "RUN\(o.reference ?? -1)" : "   ", o.displacement.map { String(format: "%.3f", $0) } ?? "  -  ",
+                                 (o.motion?.blink == true ? "BLINK " : "") + (o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? "")))
+                }
+            }
+            for e in events { print("EVENT onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind) decided \(e.interval.decidedAt)") }
+        }
+        for e in pipeline.finish() { print("EVENT(end) onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind)") }
+    }
+}
