@@ -40,7 +40,9 @@ Timing: the first expression starts no earlier than 3 s (3-4.5 s), expressions a
 2-3.5 s of neutral, and the last one ends at least 1 s before the end. Defaults: 24 s at 30 fps
 (4-6 expressions), 15 s at >= 100 fps (3-4). The same seed gives the same videos and annotations.
 Apex intensity (the largest displacement of each AU's field; combinations add their fields) at a
-170 px face: micro 1.5-3.5 px, macro 3-7 px, scaled with the real face width. Labels are drawn from a shuffled bag so the three
+170 px face: micro 1.5-3.5 px, macro 3-7 px, scaled with the real face width; each AU of a
+combination gets 75-100% of it and the face's sides differ by up to +-25% (manifest: the nominal
+value). Labels are drawn from a shuffled bag so the three
 classes stay balanced; 60% of expressions are micro (--micro-fraction).
 
 Examples (from Training/, with the venv's python):
@@ -51,4 +53,4 @@ Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama), fo
 checkout (or --faces DIR / $MEXD_FACES_DIR); hold out whole subjects (never mirrored copies) for
 evaluation.
 """
-VERSION = "1.0"
+VERSION = "1.1"

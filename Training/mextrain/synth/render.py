@@ -183,7 +183,7 @@ class Renderer:
         h, w = shape
         scale = face.box[2] / REF_FACE_WIDTH
         cache = {}
-        self.fields = [aus.combo_field(e.au, face, shape, cache) * (e.intensity * scale) for e in exprs]
+        self.fields = [self._expression_field(e, face, shape, cache, rng) * (e.intensity * scale) for e in exprs]
         self.profiles = expression_amplitudes(exprs, n_frames)
         self.blinks = schedule_blinks(rng, n_frames, fps, exprs, o)
         self.blink_f, self.blink_dark = blink_field(face, shape)
@@ -217,6 +217,22 @@ class Renderer:
         for i, e in enumerate(exprs):
             for f in range(e.onset, e.offset + 1):
                 self._expr_at.setdefault(f, []).append(i)
+
+    @staticmethod
+    def _expression_field(e, face, shape, cache, rng):
+        """The expression's field at 1 px nominal peak. Real expressions are rarely exact copies of
+        each other: each AU of a combination gets 75-100% of the intensity, and the two sides of the
+        face differ by up to +-25% (a smooth left/right ramp), so that no two are the same."""
+        f = None
+        for u in aus.split_combo(e.au):
+            if u not in cache:
+                cache[u] = aus.unit_field(u, face, shape)
+            g = cache[u] * rng.uniform(0.75, 1.0)
+            f = g if f is None else f + g
+        cx, fw = face.box[0] + face.box[2] / 2.0, float(face.box[2])
+        xs = np.arange(shape[1], dtype=np.float32)
+        ramp = 1.0 + rng.uniform(-0.25, 0.25) * np.tanh((xs - cx) / (0.25 * fw))
+        return f * ramp[None, :, None].astype(np.float32)
 
     def displacement(self, i):
         """Content motion (H, W, 2) at frame i in base-frame coordinates, or None when still."""
