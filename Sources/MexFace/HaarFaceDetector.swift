@@ -50,7 +50,7 @@ public final class HaarFaceDetector {
 
     /// Faces of `minSize` to `maxSize` pixels (0: no limit), largest first, optionally only inside `region`.
     public func detect(in image: GrayImage, region: FaceBox? = nil, minSize: Int, maxSize: Int = 0,
-                       scaleFactor: Double? = nil) throws(VisionError) -> [DetectedFace] {
+                       scaleFactor: Double? = nil, minNeighbours: Int? = nil) throws(VisionError) -> [DetectedFace] {
         var boxes = [mexv_box](repeating: mexv_box(), count: 16)
         var roi = region.map { r -> mexv_box in
             let i = r.rounded
@@ -63,7 +63,7 @@ public final class HaarFaceDetector {
                 return try withUnsafePointer(to: &roi) { roiPointer throws(VisionError) -> Int32 in
                     let roiArgument: UnsafePointer<mexv_box>? = region == nil ? nil : UnsafeRawPointer(roiPointer).assumingMemoryBound(to: mexv_box.self)
                     return try VisionError.check("face detection") {
-                        mexv_cascade_detect(cascade, view, roiArgument, scaleFactor ?? parameters.scaleFactor, Int32(parameters.minNeighbours),
+                        mexv_cascade_detect(cascade, view, roiArgument, scaleFactor ?? parameters.scaleFactor, Int32(minNeighbours ?? parameters.minNeighbours),
                                             Int32(minSize), Int32(maxSize), base, capacity, $0, $1)
                     }
                 }

@@ -65,6 +65,9 @@ public final class FacePipeline {
         // A lost face ends its track; an expression under way is dropped with it.
         for id in tracks.keys where !live.contains(id) { tracks[id] = nil }
 
+        // Briefly missed faces are still there (the detector blinked, not the face): they
+        // keep being scored under their last box so that an expression in progress,
+        // which can itself fool the detector, is not cut.
         for face in faces where face.visible {
             var state = tracks[face.trackID] ?? TrackState(spotter: ApexSpotter(fps: fps, gap: gap, settings: settings),
                                                            crops: CropHistory(capacity: historyFrames))
