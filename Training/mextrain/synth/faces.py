@@ -128,7 +128,7 @@ def _refine_eyes(bgr, box):
 
 def frame_subject(photo, face_width, center, angle_deg=0.0):
     """The photo scaled so the Haar face box is `face_width` px wide, its centre at `center` in a
-    640x480 frame (borders replicated). Returns (frame, Face) with the box re-detected in the frame,
+    640x480 frame (uncovered borders: blurred reflection). Returns (frame, Face) with the box re-detected in the frame,
     or raises if the cascade no longer finds it (then the photo does not fit this framing)."""
     box = detect_face(photo)
     if box is None:
@@ -139,8 +139,16 @@ def frame_subject(photo, face_width, center, angle_deg=0.0):
     M[0, 2] += center[0] - (x + w / 2.0)
     M[1, 2] += center[1] - (y + h / 2.0)
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    # Replicated borders: a reflection could mirror a second (partial) head into the frame.
-    frame = cv2.warpAffine(photo, M, (FRAME_W, FRAME_H), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    frame = cv2.warpAffine(photo, M, (FRAME_W, FRAME_H), flags=interp, borderMode=cv2.BORDER_REFLECT101)
+    # Where the photo does not cover the frame, show its reflection heavily blurred (an out-of-focus
+    # background): a sharp reflection could mirror a second head into the frame, and replicated
+    # edge pixels make streaks.
+    inside = cv2.warpAffine(np.ones(photo.shape[:2], np.float32), M, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if inside.min() < 1:
+        blurred = cv2.GaussianBlur(frame, (0, 0), 14)
+        alpha = np.clip(cv2.GaussianBlur(inside, (0, 0), 4) * 2 - 1, 0, 1)[..., None]
+        frame = (frame * alpha + blurred * (1 - alpha) + 0.5).astype(np.uint8)
     fbox = detect_face(frame)
     if fbox is None:
         raise RuntimeError("the Haar cascade does not find the face at 640x480 framing")
