@@ -140,7 +140,7 @@ public struct ApexSpotter: Sendable {
             if smoothed > current.peak { current.peak = smoothed; current.peakFrame = frame }
             if let d = displacement {
                 run = current
-                return followDisplacement(d, frame: frame)
+                return followDisplacement(d, score: score, frame: frame)
             }
             // Hysteresis: once started, a run lasts while the average stays above the
             // lower level, which bridges the slow moment at an expression's apex.
@@ -182,7 +182,7 @@ public struct ApexSpotter: Sendable {
     }
 
     /// The open run given this frame's distance from the onset face.
-    private mutating func followDisplacement(_ d: Double, frame: Int) -> SpottedInterval? {
+    private mutating func followDisplacement(_ d: Double, score: Double, frame: Int) -> SpottedInterval? {
         guard var current = run else { return nil }
         defer { if run != nil { run = current } }
         if d > current.displacementPeak {
@@ -195,7 +195,11 @@ public struct ApexSpotter: Sendable {
             return nil
         }
         let longest = Int(((settings.macroMax + settings.searchMargin) * fps).rounded())
-        let back = d <= settings.returnFraction * current.displacementPeak
+        // Back near the onset face, and no longer moving (the displacement can dip while
+        // the face is still on its way back, e.g. when the expression is broad enough
+        // to pull the head-motion estimate along).
+        let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
+        let back = d <= settings.returnFraction * current.displacementPeak && score <= rawLevel
         if back {
             current.backSince = current.backSince ?? frame
         } else {
@@ -206,8 +210,9 @@ public struct ApexSpotter: Sendable {
         guard settled || tooLong else { return nil }
         run = nil
         guard let apex = current.displacementApex, current.displacementPeak > 0 else { return nil }
-        // The first frame back near the onset face is the offset.
-        let offset = tooLong ? frame : current.backSince!
+        // The first frame back near the onset face is the offset; the stillness test
+        // reads frame t's score, which covers motion up to gap - 1 frames before t.
+        let offset = tooLong ? frame : max(apex + 1, current.backSince! - gap + 1)
         return interval(onset: current.onset, apex: apex, offset: offset, run: current, decidedAt: frame,
                         forceMovement: tooLong)
     }

@@ -56,8 +56,7 @@ struct SpottingComparison: ParsableCommand {
                 }
             }
             let found = SpottingEvaluation.evaluate(truth: gt, predictions: causal.filter { $0.video == video })
-            print(String(format: "  %@: %d annotated, %d spotted, TP %d", video, gt.count, causal.filter { $0.video == video }.count,
-                         found.overall.truePositives))
+            print("  \(video): \(gt.count) annotated, \(causal.filter { $0.video == video }.count) spotted, TP \(found.overall.truePositives)")
         }
         let c = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: causal)
         let o = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: offline)
@@ -70,8 +69,8 @@ struct SpottingComparison: ParsableCommand {
             guard !l.isEmpty else { continue }
             let p95 = l[min(l.count - 1, Int((0.95 * Double(l.count)).rounded(.up)) - 1)]
             let apexErrors = latencies.filter { $0.kind == kind }.map { abs($0.apexError) }.sorted()
-            print(String(format: "  %@ emit latency after the apex: p50 %.2f s, p95 %.2f s (n %d); apex error median %d frames",
-                         kind.rawValue, l[l.count / 2], p95, l.count, apexErrors[apexErrors.count / 2]))
+            print("  \(kind.rawValue) emit latency after the apex: " + String(format: "p50 %.2f s, p95 %.2f s (n %d); apex error median %d frames",
+                         l[l.count / 2], p95, l.count, apexErrors[apexErrors.count / 2]))
         }
     }
 }
@@ -92,9 +91,12 @@ struct SpottingTrace: ParsableCommand {
             let events = try pipeline.process(frame)
             if frame.index >= from && frame.index <= to {
                 for o in pipeline.lastObservations {
-                    print(String(format: "%5d t%d score %.3f T %.3f %@ disp %@ %@", frame.index, o.face.trackID, o.motion?.score ?? -1,
-                                 o.threshold, o.inRun ? "RUN\(o.reference ?? -1)" : "   ", o.displacement.map { String(format: "%.3f", $0) } ?? "  -  ",
-                                 (o.motion?.blink == true ? "BLINK " : "") + (o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? "")))
+                    let run = o.inRun ? "RUN\(o.reference ?? -1)" : "   "
+                    let d = o.displacement.map { String(format: "%.3f", $0) } ?? "  -  "
+                    let blink = o.motion?.blink == true ? "BLINK " : ""
+                    let regions = o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? ""
+                    print(String(format: "%5d t%d score %.3f T %.3f ", frame.index, o.face.trackID, o.motion?.score ?? -1, o.threshold)
+                          + "\(run) disp \(d) \(blink)\(regions)")
                 }
             }
             for e in events { print("EVENT onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind) decided \(e.interval.decidedAt)") }
