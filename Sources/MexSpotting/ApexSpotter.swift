@@ -223,12 +223,15 @@ public struct ApexSpotter: Sendable {
         let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
         let limit = smoothingFrames + marginFrames
         var first = frame
+        // Still for 0.07 s (2 frames at 30 fps, 14 at 200): before the motion. Shorter
+        // dips are noise within a slow start.
+        let stillLimit = max(2, Int((0.07 * fps).rounded()))
         var still = 0
         var f = frame
         while frame - f < limit, let value = rawHistory.recent(frame - f) {
             if value > rawLevel { first = f; still = 0 } else {
                 still += 1
-                if still > 2 { break }   // three still frames in a row: before the motion
+                if still > stillLimit { break }
             }
             f -= 1
         }
