@@ -35,15 +35,15 @@ def decode_gray(path):
 @pytest.fixture(scope="module")
 def gen30(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("synth30"))
-    assert main([out, "--fps", "30", "--videos", "1", "--seconds", "12", "--subjects", *SUBJECTS,
-                 "--seed", "7", "--clips"]) == 0
+    assert main([out, "--fps", "30", "--videos", "1", "--seconds", "11", "--subjects", *SUBJECTS,
+                 "--seed", "7", "--clips", "--jobs", "2"]) == 0
     return out
 
 
 @pytest.fixture(scope="module")
 def gen200(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("synth200"))
-    assert main([out, "--fps", "200", "--videos", "1", "--seconds", "6.5", "--subjects", "astronaut",
+    assert main([out, "--fps", "200", "--videos", "1", "--seconds", "6", "--subjects", "astronaut",
                  "--seed", "3", "--micro-fraction", "1"]) == 0
     return out
 
@@ -107,7 +107,7 @@ def test_annotations_and_frame_counts_30fps(gen30):
     man = check_rows(gen30, rows, 30)
     assert len(man["videos"]) == 2 and man["subjects"] == SUBJECTS
     for v in man["videos"]:
-        assert v["file"] == f"{v['subject']}_30fps_00.mp4" and v["frames"] == 12 * 30
+        assert v["file"] == f"{v['subject']}_30fps_00.mp4" and v["frames"] == 11 * 30
         cap = cv2.VideoCapture(os.path.join(gen30, "videos", v["file"]))
         assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(30, abs=0.01)
         assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 640 and int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == 480
@@ -119,7 +119,7 @@ def test_annotations_and_frame_counts_200fps(gen200):
     rows = read_rows(gen200)
     man = check_rows(gen200, rows, 200)
     v = man["videos"][0]
-    assert v["frames"] == 1300 and len(decode_gray(os.path.join(gen200, "videos", v["file"]))) == 1300
+    assert v["frames"] == 1200 and len(decode_gray(os.path.join(gen200, "videos", v["file"]))) == 1200
     assert all(r["type"] == "micro" for r in rows)
 
 
@@ -210,7 +210,7 @@ def test_deterministic_with_seed(tmp_path):
     runs = []
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         out = str(tmp_path / name)
-        assert main([out, "--seconds", "6", "--subjects", "astronaut", "--videos", "1", "--seed", str(seed),
+        assert main([out, "--seconds", "5", "--subjects", "astronaut", "--videos", "1", "--seed", str(seed),
                      "--max-expressions", "2"]) == 0
         rows = read_rows(out)
         frames = decode_gray(os.path.join(out, "videos", "astronaut_30fps_00.mp4"))
