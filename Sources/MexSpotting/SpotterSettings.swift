@@ -27,7 +27,7 @@ public struct SpotterSettings: Sendable, Equatable {
     public var rawK = 4.0
     /// With the displacement from the onset face, the expression is over once the face
     /// is back within this fraction of its largest displacement (for `lookAhead`).
-    public var returnFraction = 0.35
+    public var returnFraction = 0.2
     /// A run whose face moves less than this from its onset face (pixels of the 128 px
     /// crop) is not an expression.
     public var minimumDisplacement = 0.4
