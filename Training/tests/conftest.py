@@ -1,6 +1,9 @@
 import os
 import sys
 
+# Before torch loads libgomp (ci.sh exports it too): see ci.sh for why.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import pytest
 import torch
 
