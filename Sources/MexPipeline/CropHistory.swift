@@ -1,7 +1,8 @@
 import MexCore
 
 /// One face's recent 128x128 crops, for an event's key frames. Bounded: the longest
-/// expression plus the spotter's look-back, never more.
+/// expression plus the spotter's look-back, never more. Slots are indexed by frame
+/// number, so frames where the detector missed the face simply have no entry.
 struct CropHistory {
     struct Entry {
         var frame: Int
@@ -11,24 +12,27 @@ struct CropHistory {
         var confidence: Double
     }
 
-    private var entries: [Entry?]
-    private var head = 0
-    private(set) var count = 0
+    private var slots: [Entry?]
 
-    init(capacity: Int) { entries = [Entry?](repeating: nil, count: max(1, capacity)) }
+    init(capacity: Int) { slots = [Entry?](repeating: nil, count: max(1, capacity)) }
 
     mutating func append(_ entry: Entry) {
-        entries[head] = entry
-        head = (head + 1) % entries.count
-        count = min(count + 1, entries.count)
+        slots[entry.frame % slots.count] = entry
     }
 
     /// The entry of `frame`, if still held.
     func entry(_ frame: Int) -> Entry? {
-        guard count > 0, let newest = entries[(head - 1 + entries.count) % entries.count] else { return nil }
-        let back = newest.frame - frame
-        guard back >= 0, back < count else { return nil }
-        let e = entries[(head - 1 - back + 2 * entries.count) % entries.count]
-        return e?.frame == frame ? e : nil
+        guard frame >= 0, let e = slots[frame % slots.count], e.frame == frame else { return nil }
+        return e
+    }
+
+    /// The entry of `frame`, or the nearest held one within `tolerance` frames (a frame
+    /// where the detector missed the face has no crop).
+    func nearest(_ frame: Int, tolerance: Int) -> Entry? {
+        if let e = entry(frame) { return e }
+        for d in 1...max(1, tolerance) {
+            if let e = entry(frame - d) ?? entry(frame + d) { return e }
+        }
+        return nil
     }
 }

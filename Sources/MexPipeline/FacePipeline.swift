@@ -33,6 +33,8 @@ public final class FacePipeline {
         public var reference: Int?
     }
     public private(set) var lastObservations: [FaceObservation] = []
+    /// Expressions spotted whose key crops were no longer held (diagnostics).
+    public private(set) var lostIntervals: [SpottedInterval] = []
 
     private struct TrackState {
         var spotter: ApexSpotter
@@ -118,8 +120,12 @@ public final class FacePipeline {
             }
             if !running && state.inRun { tracker.unfreeze(face.trackID) }
             state.inRun = running
-            if let interval = closed, let event = candidate(interval, track: face.trackID, state: state, now: frame) {
-                events.append(event)
+            if let interval = closed {
+                if let event = candidate(interval, track: face.trackID, state: state, now: frame) {
+                    events.append(event)
+                } else {
+                    lostIntervals.append(interval)
+                }
             }
             tracks[face.trackID] = state
         }
@@ -140,11 +146,13 @@ public final class FacePipeline {
     }
 
     private func candidate(_ interval: SpottedInterval, track: Int, state: TrackState, now: Frame) -> EventCandidate? {
-        guard let onset = state.crops.entry(interval.onset), let offset = state.crops.entry(interval.offset) else { return nil }
+        // A frame where the detector missed the face has no crop: take the nearest one.
+        guard let onset = state.crops.nearest(interval.onset, tolerance: gap),
+              let offset = state.crops.nearest(interval.offset, tolerance: gap) else { return nil }
         // The spotter's apex is the frame furthest from the onset face when it had the
         // displacement; otherwise it is estimated from the crops here.
         let apexFrame = state.reference != nil ? interval.apex : refinedApex(interval, crops: state.crops, onset: onset.crop)
-        guard let apex = state.crops.entry(apexFrame) else { return nil }
+        guard let apex = state.crops.nearest(apexFrame, tolerance: gap) else { return nil }
         var spotted = interval
         spotted.apex = apexFrame
         return EventCandidate(source: source, trackID: track, interval: spotted,

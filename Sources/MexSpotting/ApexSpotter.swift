@@ -41,6 +41,8 @@ public struct ApexSpotter: Sendable {
     private let lookAheadFrames: Int
     private let warmUpFrames: Int
     private let marginFrames: Int
+    /// Gaps in a track up to this long (0.1 s) are bridged rather than restarting.
+    private let maxFillFrames: Int
     private var window: SlidingStatistics      // the last `smoothing` raw scores
     private var smoothedHistory: SlidingStatistics
     private var rawHistory: SlidingStatistics  // recent raw scores, for onset/offset
@@ -83,6 +85,7 @@ public struct ApexSpotter: Sendable {
         lookAheadFrames = max(1, Int((settings.lookAhead * fps).rounded()))
         warmUpFrames = Int((settings.warmUp * fps).rounded())
         marginFrames = Int((settings.searchMargin * fps).rounded())
+        maxFillFrames = max(1, Int((0.1 * fps).rounded()))
         window = SlidingStatistics(capacity: smoothingFrames)
         smoothedHistory = SlidingStatistics(capacity: max(1, Int((settings.history * fps).rounded())))
         // Long enough to look back over the longest event, the smoothing and the margin.
@@ -115,14 +118,29 @@ public struct ApexSpotter: Sendable {
     /// offset the first frame back near the onset (an expression held at its apex stays
     /// one event); without it, the run's end and the raw scores decide.
     public mutating func push(frame: Int, score: Double, headMotion head: Double = 0, displacement: Double? = nil) -> SpottedInterval? {
-        if lastFrame >= 0 && frame != lastFrame + 1 { reset() }   // a gap in the track: start over
+        if lastFrame >= 0 && frame != lastFrame + 1 {
+            let missing = frame - lastFrame - 1
+            if missing > 0 && missing <= maxFillFrames, let last = rawHistory.recent(0) {
+                // A face the detector missed for a moment: carry its last score over the
+                // gap rather than lose the history and an expression under way.
+                for f in (lastFrame + 1)..<frame { _ = step(frame: f, score: last, headMotion: 0, displacement: nil) }
+            } else {
+                reset()   // a real gap in the track: start over
+            }
+        }
+        return step(frame: frame, score: score, headMotion: head, displacement: displacement)
+    }
+
+    private mutating func step(frame: Int, score: Double, headMotion head: Double, displacement: Double?) -> SpottedInterval? {
         lastFrame = frame
         frames += 1
         window.push(score)
         rawHistory.push(score)
         headMotion.push(head)
         let smoothed = window.mean
-        if run == nil {
+        // The noise levels learn from quiet frames only: not during a run, nor in the
+        // tail of one (until the average is back under the threshold).
+        if run == nil && armed {
             quietSmoothed.push(smoothed)
             quietRaw.push(score)
         }

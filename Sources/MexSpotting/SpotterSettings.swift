@@ -6,10 +6,11 @@ public struct SpotterSettings: Sendable, Equatable {
     public var smoothing = 0.4
     /// Trailing history for the running threshold's mean, maximum and noise level.
     public var history = 30.0
-    /// No event is reported before this much history exists.
-    public var warmUp = 2.0
+    /// No event is reported before this much history exists (per face track: a face
+    /// found again starts over).
+    public var warmUp = 1.0
     /// T = mu + p * (M - mu) over the history (the MEGC baseline's threshold, made causal).
-    public var p = 0.3
+    public var p = 0.05
     /// T is at least median + k * sigma of the history (sigma from the median absolute
     /// deviation), so that a video with no expression does not spot its own noise.
     public var noiseK = 8.0

@@ -101,6 +101,7 @@ struct SpottingTrace: ParsableCommand {
             }
             for e in events { print("EVENT onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind) decided \(e.interval.decidedAt)") }
         }
+        for i in pipeline.lostIntervals { print("LOST \(i)") }
         for e in pipeline.finish() { print("EVENT(end) onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind)") }
     }
 }
