@@ -126,3 +126,23 @@ extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, 
         return MEXV_OK;
     });
 }
+
+extern "C" int mexv_jpeg_roundtrip(const uint8_t *image, int size, int quality, uint8_t *out,
+                                   char *error, size_t error_size) {
+    if (!image || !out || size <= 0) {
+        mexv::set_error(error, error_size, "mexv_jpeg_roundtrip: bad arguments");
+        return MEXV_BAD_ARGUMENT;
+    }
+    return mexv::guarded(error, error_size, [&] {
+        cv::Mat in(size, size, CV_8UC1, const_cast<uint8_t *>(image));
+        std::vector<uchar> buffer;
+        cv::imencode(".jpg", in, buffer, {cv::IMWRITE_JPEG_QUALITY, quality});
+        cv::Mat decoded = cv::imdecode(buffer, cv::IMREAD_GRAYSCALE);
+        if (decoded.rows != size || decoded.cols != size) {
+            mexv::set_error(error, error_size, "JPEG round trip changed the size");
+            return MEXV_ERROR;
+        }
+        decoded.copyTo(cv::Mat(size, size, CV_8UC1, out));
+        return MEXV_OK;
+    });
+}

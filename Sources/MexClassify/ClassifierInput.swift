@@ -46,6 +46,32 @@ public struct ClassifierInput: Sendable {
         self.values = values
     }
 
+    /// The three faces as the classifier's training data saw them: with `jpegRoundtrip`,
+    /// each 128x128 crop goes through JPEG q95 as the data sets' face crops did (the
+    /// authors wrote them as .jpg; Training/'s preprocess_clip does the same), then the
+    /// tensor is built. This is what mexd runs for an event.
+    public static func forEvent(onset: GrayImage, apex: GrayImage, offset: GrayImage,
+                                jpegRoundtrip: Bool, polarRoundtrip: Bool) throws(VisionError) -> ClassifierInput {
+        guard jpegRoundtrip else {
+            return try ClassifierInput(onset: onset, apex: apex, offset: offset, jpegRoundtrip: false, polarRoundtrip: polarRoundtrip)
+        }
+        return try ClassifierInput(onset: jpeg(onset), apex: jpeg(apex), offset: jpeg(offset),
+                                   jpegRoundtrip: true, polarRoundtrip: polarRoundtrip)
+    }
+
+    static func jpeg(_ face: GrayImage) throws(VisionError) -> GrayImage {
+        guard face.width == face.height else { throw VisionError("JPEG round trip", "face is not square") }
+        var out = [UInt8](repeating: 0, count: face.pixels.count)
+        let side = face.width
+        try face.pixels.withUnsafeBufferPointer { (input: UnsafeBufferPointer<UInt8>) throws(VisionError) in
+            try out.withUnsafeMutableBufferPointer { (output: inout UnsafeMutableBufferPointer<UInt8>) throws(VisionError) in
+                let base = output.baseAddress
+                _ = try VisionError.check("JPEG round trip") { mexv_jpeg_roundtrip(input.baseAddress, Int32(side), 95, base, $0, $1) }
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: out)
+    }
+
     /// One 48x48 channel.
     public func channel(_ c: Int) -> ArraySlice<Float> {
         values[(c * Self.side * Self.side)..<((c + 1) * Self.side * Self.side)]

@@ -36,7 +36,7 @@ public final class EventClassifier: @unchecked Sendable {
                 }
                 do {
                     let preprocessing = classifier.card.preprocessing
-                    let input = try ClassifierInput(onset: candidate.onset.crop, apex: candidate.apex.crop, offset: candidate.offset.crop,
+                    let input = try ClassifierInput.forEvent(onset: candidate.onset.crop, apex: candidate.apex.crop, offset: candidate.offset.crop,
                                                     jpegRoundtrip: preprocessing?.jpegRoundtrip ?? true,
                                                     polarRoundtrip: preprocessing?.flowPolarRoundtrip ?? true)
                     let result = try classifier.classify(input)

@@ -120,7 +120,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         do {
             let crops = try [frames.onset, frames.apex, frames.offset].map { try $0.image.crop(face.box, size: ClassifierInput.faceSide) }
             let card = classifier.card.preprocessing
-            let tensor = try ClassifierInput(onset: crops[0], apex: crops[1], offset: crops[2],
+            let tensor = try ClassifierInput.forEvent(onset: crops[0], apex: crops[1], offset: crops[2],
                                              jpegRoundtrip: card?.jpegRoundtrip ?? true, polarRoundtrip: card?.flowPolarRoundtrip ?? true)
             result = try classifier.classify(tensor)
         } catch let error as ModelError {

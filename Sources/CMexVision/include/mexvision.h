@@ -78,6 +78,11 @@ int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8
                           int jpeg_roundtrip, int polar_roundtrip, float *out,
                           char *error, size_t error_size);
 
+// JPEG-encode a size x size gray image at `quality` and decode it again into `out`: what
+// the data sets' face crops went through when the authors wrote them as .jpg files.
+int mexv_jpeg_roundtrip(const uint8_t *image, int size, int quality, uint8_t *out,
+                        char *error, size_t error_size);
+
 // An ONNX network run with OpenCV's DNN module on the CPU.
 typedef struct mexv_net mexv_net;
 mexv_net *mexv_net_load(const char *onnx_path, char *error, size_t error_size);
