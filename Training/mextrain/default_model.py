@@ -156,7 +156,10 @@ def parse_args(argv):
     p.add_argument("--run", default="/tmp/mexd-default-model",
                    help="results.json, predictions.csv, confusion.png, model.pt and the tensor cache")
     p.add_argument("--cache", help="tensor cache folder (default RUN/cache)")
-    p.add_argument("--name", default="default")
+    p.add_argument("--name", default="default", help="file names: OUTDIR/NAME.onnx, NAME.json")
+    p.add_argument("--card-name", default="mexd-default-synthetic-3", help="the card's `name`")
+    p.add_argument("--data-command", action="append", default=[],
+                   help="the synth command that made a --data folder, recorded in the card (repeat)")
     p.add_argument("--mag-width", type=int, default=16)
     p.add_argument("--widths", type=int, nargs=2, default=[32, 64])
     p.add_argument("--max-iter", type=int, default=300, help="steps per LOSO fold at most")
@@ -278,6 +281,7 @@ def main(argv=None):
                              "median of the LOSO folds' best (inner-validation) steps"),
         "device": "cpu", "threads": a.threads,
         "seconds": {"preprocess": round(t_pre, 1), "loso": round(t_loso, 1), "final": round(t_final, 1)},
+        "data_commands": a.data_command,
         "command": "python -m mextrain.default_model " + " ".join(sys.argv[1:] if argv is None else argv),
         "warning": "Trained on synthetic data only: the faces, identities, motions and nuisances are "
                    "generated. Its scores say nothing about real micro-expressions. For real use "
@@ -292,6 +296,7 @@ def main(argv=None):
     onnx_path, json_path = export(model, a.outdir, CLASSES, name=a.name, training=training,
                                   metrics=metrics, pcfg=pcfg)
     card = json.loads(Path(json_path).read_text())
+    card["name"] = a.card_name
     # The booleans mexd reads (ModelCard.Preprocessing), and the gray mexd really computes.
     card["preprocessing"]["jpeg_roundtrip"] = bool(pcfg.jpeg_roundtrip)
     card["preprocessing"]["flow_polar_roundtrip"] = bool(pcfg.polar_roundtrip)
