@@ -15,9 +15,9 @@ struct ClassifyCommand: AsyncParsableCommand {
         commandName: "classify",
         abstract: "Classify the micro-expression between given key frames of a video.",
         discussion: """
-            Faces are tracked from one second before the onset; the chosen face's crop box is \
-            frozen at the onset and used for all three key frames, as the live pipeline does \
-            during an event. Key frames are frame indices (0-based) or, with the --*-pts \
+            Faces are tracked from one second before the onset to pick the face; its crop box \
+            is the cascade's full-resolution detection on the onset frame, used for all three \
+            key frames, as Training/ prepares its data. Key frames are frame indices (0-based) or, with the --*-pts \
             options, times in seconds (the nearest frame is taken).
             """)
 
@@ -110,7 +110,11 @@ struct ClassifyCommand: AsyncParsableCommand {
             let which = track.map { "track \($0) visible" } ?? "face detected"
             throw Failure(status: .dataError, message: "\(input): no \(which) at the onset frame \(frames.onset.index)")
         }
-        tracker.freeze(face.trackID)
+        // The crop box as Training/ finds it: the cascade at full resolution on the onset
+        // frame (minimum 48 px), the detection that overlaps the track.
+        let full = (try? detector.detect(in: frames.onset.image, minSize: 48)) ?? []
+        let box = full.max { $0.box.iou(face.box) < $1.box.iou(face.box) }.flatMap { $0.box.iou(face.box) > 0.3 ? $0.box : nil } ?? face.box
+        tracker.freeze(face.trackID, box: box)
         for frame in [frames.apex, frames.offset] {
             if !(try tracker.update(frame).contains { $0.trackID == face.trackID && $0.visible }) {
                 logger.warning("\(input): track \(face.trackID) not detected at frame \(frame.index); using its frozen box")
@@ -118,7 +122,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         }
         let result: Classification
         do {
-            let crops = try [frames.onset, frames.apex, frames.offset].map { try $0.image.crop(face.box, size: ClassifierInput.faceSide) }
+            let crops = try [frames.onset, frames.apex, frames.offset].map { try $0.image.crop(box, size: ClassifierInput.faceSide) }
             let card = classifier.card.preprocessing
             let tensor = try ClassifierInput.forEvent(onset: crops[0], apex: crops[1], offset: crops[2],
                                              jpegRoundtrip: card?.jpegRoundtrip ?? true, polarRoundtrip: card?.flowPolarRoundtrip ?? true)
