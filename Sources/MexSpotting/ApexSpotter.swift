@@ -74,8 +74,9 @@ public struct ApexSpotter: Sendable {
     }
     private var run: Run?
     /// False after a run ends until the average falls below the threshold again: the
-    /// lagging average of the event just reported must not start another.
-    private var armed = true
+    /// lagging average of the event just reported must not start another. False at the
+    /// start too, so that motion already under way when the track begins is not an event.
+    private var armed = false
 
     public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings()) {
         self.settings = settings
@@ -140,7 +141,7 @@ public struct ApexSpotter: Sendable {
         let smoothed = window.mean
         // The noise levels learn from quiet frames only: not during a run, nor in the
         // tail of one (until the average is back under the threshold).
-        if run == nil && armed {
+        if run == nil && (armed || frames <= warmUpFrames) {
             quietSmoothed.push(smoothed)
             quietRaw.push(score)
         }
@@ -283,7 +284,7 @@ public struct ApexSpotter: Sendable {
         headMotion = SlidingStatistics(capacity: headMotion.capacity)
         quietSmoothed = SlidingStatistics(capacity: quietSmoothed.capacity)
         quietRaw = SlidingStatistics(capacity: quietRaw.capacity)
-        armed = true
+        armed = false
         smoothedHistory = SlidingStatistics(capacity: smoothedHistory.capacity)
         run = nil
         frames = 0
