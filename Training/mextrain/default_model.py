@@ -162,7 +162,7 @@ def parse_args(argv):
                    help="the synth command that made a --data folder, recorded in the card (repeat)")
     p.add_argument("--mag-width", type=int, default=16)
     p.add_argument("--widths", type=int, nargs=2, default=[32, 64])
-    p.add_argument("--max-iter", type=int, default=300, help="steps per LOSO fold at most")
+    p.add_argument("--max-iter", type=int, default=400, help="steps per LOSO fold at most")
     p.add_argument("--patience", type=int, default=20, help="inner-validation evaluations (epochs)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
