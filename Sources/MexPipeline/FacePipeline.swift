@@ -1,3 +1,4 @@
+import MexClassify
 import MexCore
 import MexFace
 import MexMotion
@@ -16,6 +17,10 @@ public final class FacePipeline {
     public let gap: Int
 
     private let tracker: FaceTracker
+    private let detector: HaarFaceDetector
+    /// Full frames kept: the flow's span, and back to an event's onset when its run opens
+    /// (the smoothing span and the onset search margin), at a frame's memory each.
+    private let keptFrames: Int
     private let scorer: MotionScorer
     private let settings: SpotterSettings
     private var recentFrames: [Frame] = []
@@ -42,6 +47,10 @@ public final class FacePipeline {
         var inRun = false
         /// The onset face of the open run, which later frames are compared with.
         var reference: (frame: Int, crop: GrayImage)?
+        /// The open run's key-frame box (a full-resolution detection on its onset frame,
+        /// as Training/ crops its data) and the crops cut with it since the onset.
+        var eventBox: FaceBox?
+        var eventCrops: [Int: (pts: Double, crop: GrayImage)] = [:]
     }
 
     public init(source: String, fps: Double, detector: HaarFaceDetector, spotter settings: SpotterSettings = SpotterSettings(),
@@ -50,16 +59,18 @@ public final class FacePipeline {
         self.fps = fps
         self.settings = settings
         gap = max(1, Int((0.1 * fps).rounded()))
+        self.detector = detector
         tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
         scorer = try MotionScorer()
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
+        keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + 0.1) * fps).rounded()) + gap + 2)
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + 0.5) * fps).rounded())
     }
 
     /// Processes one frame; returns the expressions that ended with it.
     public func process(_ frame: Frame) throws(VisionError) -> [EventCandidate] {
         recentFrames.append(frame)
-        if recentFrames.count > gap + 1 { recentFrames.removeFirst(recentFrames.count - gap - 1) }
+        if recentFrames.count > keptFrames { recentFrames.removeFirst(recentFrames.count - keptFrames) }
         let faces = try tracker.update(frame)
         var events: [EventCandidate] = []
         lastObservations.removeAll(keepingCapacity: true)
@@ -75,13 +86,13 @@ public final class FacePipeline {
                                                            crops: CropHistory(capacity: historyFrames))
             let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
             state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
-            guard recentFrames.count == gap + 1, recentFrames[0].index == frame.index - gap else {
+            guard let earlierFrame = recentFrame(frame.index - gap) else {
                 tracks[face.trackID] = state
                 lastObservations.append(FaceObservation(face: face, motion: nil, threshold: state.spotter.threshold))
                 continue
             }
             // Both crops under frame t's box: box jitter is not facial motion.
-            let earlier = try recentFrames[0].image.crop(face.box, size: MotionScorer.cropSide)
+            let earlier = try earlierFrame.image.crop(face.box, size: MotionScorer.cropSide)
             let sample = try scorer.score(earlier: earlier, current: crop)
             // During a run: how far the face is from its onset face (a second DIS).
             var displacement: Double?
@@ -107,6 +118,10 @@ public final class FacePipeline {
                     }
                 }
                 state.spotter.backfill(values)
+                try openEvent(&state, track: face)
+            }
+            if state.eventBox != nil, let box = state.eventBox {
+                state.eventCrops[frame.index] = (frame.pts, try frame.image.crop(box, size: ClassifierInput.faceSide))
             }
             lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold,
                                                     displacement: displacement, inRun: state.spotter.isInRun,
@@ -121,6 +136,7 @@ public final class FacePipeline {
             if !running && state.inRun { tracker.unfreeze(face.trackID) }
             state.inRun = running
             if let interval = closed {
+                defer { state.eventBox = nil; state.eventCrops.removeAll() }
                 if let event = candidate(interval, track: face.trackID, state: state, now: frame) {
                     events.append(event)
                 } else {
@@ -145,7 +161,53 @@ public final class FacePipeline {
         return events
     }
 
+    /// The frame `index` if it is still in the ring.
+    private func recentFrame(_ index: Int) -> Frame? {
+        guard let last = recentFrames.last else { return nil }
+        let back = last.index - index
+        guard back >= 0, back < recentFrames.count else { return nil }
+        let frame = recentFrames[recentFrames.count - 1 - back]
+        return frame.index == index ? frame : nil
+    }
+
+    /// A run has opened: its key-frame box is the detector's full-resolution box on the
+    /// onset frame (the track's own box if the detector finds nothing there), and the
+    /// frames since the onset, still in the ring, are cropped with it.
+    private func openEvent(_ state: inout TrackState, track face: TrackedFace) throws(VisionError) {
+        guard let onset = state.spotter.referenceFrame else { return }
+        var box = face.box
+        if let onsetFrame = recentFrame(onset) {
+            let found = try detector.detect(in: onsetFrame.image, minSize: 48)
+            if let best = found.max(by: { $0.box.iou(face.box) < $1.box.iou(face.box) }), best.box.iou(face.box) > 0.3 {
+                box = best.box
+            }
+        }
+        state.eventBox = box
+        state.eventCrops.removeAll()
+        for f in recentFrames where f.index >= onset {
+            state.eventCrops[f.index] = (f.pts, try f.image.crop(box, size: ClassifierInput.faceSide))
+        }
+    }
+
+    /// The key crop of `frame` under the event box, or the nearest one kept.
+    private func eventCrop(_ frame: Int, state: TrackState) -> (frame: Int, pts: Double, crop: GrayImage)? {
+        for d in 0...gap {
+            for f in [frame - d, frame + d] { if let e = state.eventCrops[f] { return (f, e.pts, e.crop) } }
+        }
+        return nil
+    }
+
     private func candidate(_ interval: SpottedInterval, track: Int, state: TrackState, now: Frame) -> EventCandidate? {
+        if let box = state.eventBox, let onset = eventCrop(interval.onset, state: state),
+           let apex = eventCrop(interval.apex, state: state), let offset = eventCrop(interval.offset, state: state) {
+            let confidence = state.crops.nearest(interval.apex, tolerance: gap)?.confidence ?? 0
+            return EventCandidate(source: source, trackID: track, interval: interval,
+                                  onset: .init(frame: onset.frame, pts: onset.pts, crop: onset.crop),
+                                  apex: .init(frame: apex.frame, pts: apex.pts, crop: apex.crop),
+                                  offset: .init(frame: offset.frame, pts: offset.pts, crop: offset.crop),
+                                  box: box, confidence: confidence,
+                                  latency: max(0, now.pts - apex.pts), droppedFrames: 0)
+        }
         // A frame where the detector missed the face has no crop: take the nearest one.
         guard let onset = state.crops.nearest(interval.onset, tolerance: gap),
               let offset = state.crops.nearest(interval.offset, tolerance: gap) else { return nil }
