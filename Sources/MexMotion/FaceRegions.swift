@@ -31,6 +31,8 @@ public struct FaceRegion: Sendable, Equatable {
     /// The eyes, scored only to recognise blinks: a blink moves the eyes far more than
     /// the brows, while a brow raise moves the brows more.
     public static let eyes = FaceRegion("eyes", x0: 0.10, y0: 0.30, x1: 0.90, y1: 0.50)
+    /// Indices in `scored` of the brows, compared with the eyes to recognise a blink.
+    public static let brows = [0, 1]
     /// Indices in `scored` of the regions next to the eyes, which a blink drags along
     /// (the flow spreads a few pixels beyond the lids): the brows and the nose.
     public static let nearEyes = [0, 1, 2]

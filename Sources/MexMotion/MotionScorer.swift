@@ -48,7 +48,7 @@ public final class MotionScorer {
             regionScores.append(regionScore(region, side: side, mu: mu, mv: mv))
         }
         let eyes = regionScore(FaceRegion.eyes, side: side, mu: mu, mv: mv)
-        let brows = [0, 1].map { regionScores[$0] }.max() ?? 0
+        let brows = FaceRegion.brows.map { regionScores[$0] }.max() ?? 0
         let blink = eyes > Self.blinkRatio * brows && eyes > 0.3
         let counted = blink ? regionScores.enumerated().filter { !FaceRegion.nearEyes.contains($0.offset) }.map(\.element) : regionScores
         return MotionSample(score: counted.max() ?? 0, regionScores: regionScores,

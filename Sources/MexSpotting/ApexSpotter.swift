@@ -51,7 +51,6 @@ public struct ApexSpotter: Sendable {
     private var quietRaw: SlidingStatistics
     private var rawNoise = (median: 0.0, sigma: 0.0)
     private var smoothedNoise = (median: 0.0, sigma: 0.0)
-    private var headMotion: SlidingStatistics
     private var frames = 0
     private var lastFrame = -1
 
@@ -92,7 +91,6 @@ public struct ApexSpotter: Sendable {
         // Long enough to look back over the longest event, the smoothing and the margin.
         let rawSpan = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin) * fps).rounded()) + gap
         rawHistory = SlidingStatistics(capacity: rawSpan)
-        headMotion = SlidingStatistics(capacity: rawSpan)
         quietSmoothed = SlidingStatistics(capacity: smoothedHistory.capacity)
         quietRaw = SlidingStatistics(capacity: smoothedHistory.capacity)
     }
@@ -137,7 +135,6 @@ public struct ApexSpotter: Sendable {
         frames += 1
         window.push(score)
         rawHistory.push(score)
-        headMotion.push(head)
         let smoothed = window.mean
         // The noise levels learn from quiet frames only: not during a run, nor in the
         // tail of one (until the average is back under the threshold).
@@ -281,7 +278,6 @@ public struct ApexSpotter: Sendable {
     public mutating func reset() {
         window = SlidingStatistics(capacity: window.capacity)
         rawHistory = SlidingStatistics(capacity: rawHistory.capacity)
-        headMotion = SlidingStatistics(capacity: headMotion.capacity)
         quietSmoothed = SlidingStatistics(capacity: quietSmoothed.capacity)
         quietRaw = SlidingStatistics(capacity: quietRaw.capacity)
         armed = false

@@ -130,10 +130,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         } catch let error as ModelError {
             throw Failure(status: .dataError, message: error.description)
         }
-        let card = classifier.card
-        let summary = Records.ClassifierResult(label: result.label, classes: result.classes, probabilities: result.probabilities,
-                                               logits: result.logits, modelName: card.name,
-                                               modelVersion: card.date.map { "\(card.architectureVersion) \($0)" } ?? card.architectureVersion)
+        let summary = Records.ClassifierResult(result, card: classifier.card)
         return Records.classification(source: input, trackID: face.trackID, box: face.box, confidence: face.confidence,
                                       onset: frames.onset, apex: frames.apex, offset: frames.offset, result: summary)
     }

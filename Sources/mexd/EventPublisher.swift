@@ -53,11 +53,7 @@ final class EventPublisher {
     static func fields(_ event: ClassifiedEvent, sequence: Int, card: ModelCard?) -> Records.EventFields {
         let c = event.candidate
         let frame = { (k: EventCandidate.KeyFrame) in Frame(index: k.frame, pts: k.pts, image: k.crop) }
-        var result: Records.ClassifierResult?
-        if let r = event.result, let card {
-            result = Records.ClassifierResult(label: r.label, classes: r.classes, probabilities: r.probabilities, logits: r.logits,
-                                              modelName: card.name, modelVersion: card.date.map { "\(card.architectureVersion) \($0)" } ?? card.architectureVersion)
-        }
+        let result = event.result.flatMap { r in card.map { Records.ClassifierResult(r, card: $0) } }
         return Records.EventFields(source: c.source, sequence: sequence, trackID: c.trackID, kind: c.interval.kind.rawValue,
                                    onset: frame(c.onset), apex: frame(c.apex), offset: frame(c.offset),
                                    peakScore: c.interval.peakScore, threshold: c.interval.threshold, latency: c.latency,
