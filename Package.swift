@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // FFmpeg: libavformat, libavcodec, libswscale, libavutil (Debian: libav*-dev, libswscale-dev).
@@ -50,8 +54,29 @@ let package = Package(
         .target(name: "MexEvaluation", dependencies: [.product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
+        // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
+        .target(name: "MexConfig", dependencies: [
+            "MexCore", "MexSpotting", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // The event journal (SQLite through GRDB): seq numbers, POLL, retention.
+        .target(name: "MexJournal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The Unix-socket protocol server (DESIGN.md section 3) on SwiftNIO.
+        .target(name: "MexServer", dependencies: [
+            "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // `mexd run`: source services, the event bus, sd_notify, reload and drain.
+        .target(name: "MexDaemon", dependencies: [
+            "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline",
+            "MexConfig", "MexJournal", "MexServer",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "mexd", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexEvaluation", "MexSpotting", "MexPipeline", "CFFmpeg",
+            "MexConfig", "MexJournal", "MexServer", "MexDaemon",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,6 +98,10 @@ let package = Package(
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
+        .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),
+        .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),
+        .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// MexDaemon: being written.

@@ -1,0 +1,1 @@
+// MexServer: being written.
