@@ -55,6 +55,14 @@ static inline int mexd_v4l2_streamoff(int fd) {
     int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     return v4l2_ioctl(fd, VIDIOC_STREAMOFF, &type);
 }
+static inline int mexd_v4l2_queryctrl(int fd, struct v4l2_queryctrl *query) {
+    return v4l2_ioctl(fd, VIDIOC_QUERYCTRL, query);
+}
+static inline int mexd_v4l2_s_ctrl(int fd, struct v4l2_control *control) {
+    return v4l2_ioctl(fd, VIDIOC_S_CTRL, control);
+}
+// 0x80000000 does not fit the int Swift would import the macro as.
+static inline uint32_t mexd_v4l2_ctrl_flag_next_ctrl(void) { return V4L2_CTRL_FLAG_NEXT_CTRL; }
 static inline void *mexd_v4l2_mmap(int fd, size_t length, int64_t offset) {
     return v4l2_mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
 }

@@ -21,6 +21,9 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
     var frameRate: Double? = 30
     var bufferCount = 4
     var bufferSize = 1 << 16
+    var offeredControls: [V4L2Control] = []
+    /// VIDIOC_S_CTRL fails with this errno for these control ids.
+    var refusedControls: [UInt32: Int32] = [:]
 
     // What the capture did to the device.
     private(set) var requestedFormat: V4L2PixelFormat?
@@ -29,6 +32,9 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
     private(set) var released = false
     private(set) var queued: [Int] = []
     private(set) var misuse: [String] = []
+    private(set) var setControls: [(id: UInt32, value: Int32)] = []
+    /// The configuration requests in the order they came (S_FMT, S_CTRL, REQBUFS).
+    private(set) var configurationCalls: [String] = []
     private var memory: [UnsafeMutableRawBufferPointer] = []
     private var sequence: UInt32 = 0
 
@@ -48,6 +54,7 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
     func setFormat(_ format: V4L2PixelFormat) throws(V4L2CallError) -> V4L2PixelFormat {
         if let setFormatError { throw V4L2CallError("VIDIOC_S_FMT", errno: setFormatError) }
         requestedFormat = format
+        configurationCalls.append("S_FMT")
         // Like many drivers, it only offers 8x4 and picks that size whatever is asked.
         let bytesPerLine = format.pixelFormat == .yuyv || format.pixelFormat == .uyvy ? 16 : 8
         return V4L2PixelFormat(pixelFormat: format.pixelFormat, width: 8, height: 4,
@@ -56,7 +63,17 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
 
     func setFrameRate(_ fps: Double) throws(V4L2CallError) -> Double? { frameRate }
 
+    func controls() -> [V4L2Control] { offeredControls }
+
+    func setControl(id: UInt32, value: Int32) throws(V4L2CallError) {
+        configurationCalls.append("S_CTRL")
+        if streaming { misuse.append("control set while streaming") }
+        if let code = refusedControls[id] { throw V4L2CallError("VIDIOC_S_CTRL", errno: code) }
+        setControls.append((id, value))
+    }
+
     func requestBuffers(_ count: Int) throws(V4L2CallError) -> Int {
+        configurationCalls.append("REQBUFS")
         let granted = min(count, bufferCount)
         for _ in 0..<granted {
             memory.append(.allocate(byteCount: bufferSize, alignment: 16))

@@ -125,6 +125,45 @@ public final class SystemV4L2Device: V4L2Device {
         return chosen.numerator > 0 ? Double(chosen.denominator) / Double(chosen.numerator) : nil
     }
 
+    public func controls() -> [V4L2Control] {
+        var result: [V4L2Control] = []
+        var query = v4l2_queryctrl()
+        query.id = mexd_v4l2_ctrl_flag_next_ctrl()
+        // Drivers enumerate a few dozen; the bound only guards against one that loops.
+        for _ in 0..<1024 {
+            guard mexd_v4l2_queryctrl(fd, &query) == 0 else { break }
+            let flags = query.flags
+            if query.type != V4L2_CTRL_TYPE_CTRL_CLASS.rawValue && flags & UInt32(V4L2_CTRL_FLAG_DISABLED) == 0 {
+                result.append(V4L2Control(
+                    id: query.id, name: cString(query.name), kind: Self.kind(query.type),
+                    minimum: Int(query.minimum), maximum: Int(query.maximum), step: Int(query.step),
+                    defaultValue: Int(query.default_value),
+                    readOnly: flags & UInt32(V4L2_CTRL_FLAG_READ_ONLY) != 0,
+                    inactive: flags & UInt32(V4L2_CTRL_FLAG_INACTIVE) != 0))
+            }
+            let next = query.id | mexd_v4l2_ctrl_flag_next_ctrl()
+            query = v4l2_queryctrl()
+            query.id = next
+        }
+        return result
+    }
+
+    private static func kind(_ type: UInt32) -> V4L2Control.Kind {
+        switch type {
+        case V4L2_CTRL_TYPE_INTEGER.rawValue: return .integer
+        case V4L2_CTRL_TYPE_BOOLEAN.rawValue: return .boolean
+        case V4L2_CTRL_TYPE_MENU.rawValue: return .menu
+        case V4L2_CTRL_TYPE_INTEGER_MENU.rawValue: return .integerMenu
+        case V4L2_CTRL_TYPE_BUTTON.rawValue: return .button
+        default: return .other(type)
+        }
+    }
+
+    public func setControl(id: UInt32, value: Int32) throws(V4L2CallError) {
+        var control = v4l2_control(id: id, value: value)
+        try check(mexd_v4l2_s_ctrl(fd, &control), "VIDIOC_S_CTRL")
+    }
+
     public func requestBuffers(_ count: Int) throws(V4L2CallError) -> Int {
         var request = v4l2_requestbuffers()
         request.count = UInt32(count)

@@ -15,6 +15,9 @@ public final class V4L2Capture: FrameProducer {
     public let info: StreamInfo
     public private(set) var statistics = SourceStatistics()
     public let negotiated: V4L2PixelFormat
+    /// The controls set from `V4L2CaptureOptions.controls`, by key, and the problems met.
+    public private(set) var appliedControls: [String: Int] = [:]
+    public private(set) var controlWarnings: [String] = []
 
     private let device: any V4L2Device
     private let options: V4L2CaptureOptions
@@ -65,6 +68,11 @@ public final class V4L2Capture: FrameProducer {
             // Not every driver lets the rate be set (EINVAL/ENOTTY); the camera then
             // runs at its default and frames carry their own timestamps.
             let rate = (try? device.setFrameRate(options.fps)) ?? nil
+            // After the format and rate: some drivers reset controls when those change.
+            if !options.controls.isEmpty {
+                let plan = V4L2ControlPlan(requested: options.controls, available: device.controls())
+                (appliedControls, controlWarnings) = plan.apply(to: device, logger: logger)
+            }
             let granted = try device.requestBuffers(options.bufferCount)
             guard granted > 0 else {
                 device.close()

@@ -11,6 +11,9 @@ public struct V4L2CaptureOptions: Sendable, Equatable {
     public var maxConsecutiveErrors = 10
     /// Formats in order of preference. GREY needs no conversion, YUYV and the planar
     /// YUV formats carry luma at full resolution, and MJPEG costs a JPEG decode.
+    /// V4L2 controls to set after the format, by `V4L2Control.key` (mexd.toml's
+    /// `controls`). Unknown names and refused values are warnings, not failures.
+    public var controls: [String: Int] = [:]
     public var preferredFormats: [FourCC] = [.grey, .yuyv, .uyvy, .nv12, .nv21, .yuv420, .yvu420, .mjpeg, .jpeg]
 
     public init() {}

@@ -95,6 +95,61 @@ public struct V4L2DequeuedBuffer: Sendable, Equatable {
     }
 }
 
+/// One control a driver offers (VIDIOC_QUERYCTRL).
+public struct V4L2Control: Sendable, Equatable {
+    /// The kinds mexd can set with VIDIOC_S_CTRL; others (64-bit, strings, compound)
+    /// are listed but refused.
+    public enum Kind: Sendable, Equatable {
+        case integer, boolean, menu, integerMenu, button
+        case other(UInt32)
+    }
+
+    public var id: UInt32
+    /// The driver's name, such as "Exposure Time, Absolute".
+    public var name: String
+    public var kind: Kind
+    public var minimum: Int
+    public var maximum: Int
+    public var step: Int
+    public var defaultValue: Int
+    public var readOnly: Bool
+    /// Set but without effect for now (e.g. an exposure time while auto exposure is on).
+    public var inactive: Bool
+
+    public init(id: UInt32, name: String, kind: Kind, minimum: Int, maximum: Int, step: Int = 1,
+                defaultValue: Int = 0, readOnly: Bool = false, inactive: Bool = false) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.minimum = minimum
+        self.maximum = maximum
+        self.step = step
+        self.defaultValue = defaultValue
+        self.readOnly = readOnly
+        self.inactive = inactive
+    }
+
+    /// The name mexd.toml uses: v4l2-ctl's, lower case with each run of other characters
+    /// one '_' ("Exposure Time, Absolute" is exposure_time_absolute).
+    public var key: String { Self.key(for: name) }
+
+    public static func key(for name: String) -> String {
+        var out = ""
+        var gap = false
+        for scalar in name.unicodeScalars {
+            let alphanumeric = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
+            if !alphanumeric {
+                gap = true
+                continue
+            }
+            if gap && !out.isEmpty { out.append("_") }
+            gap = false
+            out.append(Character(scalar).lowercased())
+        }
+        return out
+    }
+}
+
 /// The ioctl and mmap layer of one open V4L2 device node.
 ///
 /// `SystemV4L2Device` implements it with libv4l2; the capture state machine in
@@ -110,6 +165,11 @@ public protocol V4L2Device: AnyObject {
     func setFormat(_ format: V4L2PixelFormat) throws(V4L2CallError) -> V4L2PixelFormat
     /// Returns the rate the driver chose, or nil if it cannot set one.
     func setFrameRate(_ fps: Double) throws(V4L2CallError) -> Double?
+    /// The controls the driver offers, in its order (VIDIOC_QUERYCTRL with
+    /// V4L2_CTRL_FLAG_NEXT_CTRL), without class headers and disabled controls.
+    func controls() -> [V4L2Control]
+    /// VIDIOC_S_CTRL.
+    func setControl(id: UInt32, value: Int32) throws(V4L2CallError)
     /// VIDIOC_REQBUFS with mmap memory; returns the number the driver granted.
     func requestBuffers(_ count: Int) throws(V4L2CallError) -> Int
     /// VIDIOC_QUERYBUF then mmap. The memory stays valid until `releaseBuffers()`.
