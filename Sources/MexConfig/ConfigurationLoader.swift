@@ -112,7 +112,10 @@ private struct ConfigurationDecoder {
         if let table = top.subtable("spotter") { config.spotter = spotter(reader(table, "spotter", ConfigSchema.spotter)) }
         let defaults = top.subtable("defaults").map { sourceKeys(reader($0, "defaults", ConfigSchema.perSource)) }
             ?? SourceKeys(path: ["defaults"])
-        if let table = top.subtable("sources") {
+        if root["sources"]?.array != nil {
+            issues.error(["sources"], "expected [sources.NAME] tables, got an array of tables",
+                         hint: "name each source: [sources.cam0] instead of [[sources]]")
+        } else if let table = top.subtable("sources") {
             config.sources = sources(table, defaults: defaults)
         }
         let sourceTables = root["sources"]?.table?.count ?? 0

@@ -356,6 +356,13 @@ private func load(_ text: String) throws -> LoadedConfiguration { try Configurat
         ])
     }
 
+    @Test func arrayOfSourcesIsRefusedWithTheRightSpelling() {
+        #expect(errors("[daemon]\n[[sources]]\nkind = \"file\"\n").map(\.description) == [
+            "mexd.toml:2: sources: expected [sources.NAME] tables, got an array of tables (hint: name each source: [sources.cam0] instead of [[sources]])",
+        ])
+        #expect(errors("[sorces.cam0]\nkind = \"file\"\n").first?.hint == "did you mean sources?")
+    }
+
     @Test func sizeForms() {
         #expect(errors("[defaults]\nsize = [1, 2]\nwidth = 3\n").map { "\($0.line!) \($0.message)" } == ["3 size is already given"])
         #expect(errors("[defaults]\nwidth = 3\n").map { "\($0.line!) \($0.message)" } == ["2 width without height"])
