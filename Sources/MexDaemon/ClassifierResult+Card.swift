@@ -3,7 +3,7 @@ import MexProtocol
 
 extension Records.ClassifierResult {
     /// What the wire records say of a classification and the model that made it.
-    init(_ result: Classification, card: ModelCard) {
+    public init(_ result: Classification, card: ModelCard) {
         self.init(label: result.label, classes: result.classes, probabilities: result.probabilities, logits: result.logits,
                   modelName: card.name,
                   modelVersion: card.date.map { "\(card.architectureVersion) \($0)" } ?? card.architectureVersion)

@@ -5,52 +5,54 @@ import MexCore
 import MexPipeline
 import MexProtocol
 
-/// Sends spotted events through classification and writes them as EVENT records, in
-/// the order they were spotted, while the frame loop goes on.
-final class EventPublisher {
+/// Sends one source's spotted events through classification and delivers them in the
+/// order they were spotted, while the frame loop goes on. `mexd scan` delivers to
+/// stdout, the daemon to the journal and the socket.
+public final class EventPublisher {
+    /// Receives each classified event with its 1-based number in this publisher's order
+    /// and why it ended (nil: its offset was seen).
+    public typealias Delivery = @Sendable (ClassifiedEvent, _ number: Int, _ endReason: String?) async -> Void
+
     private let worker: EventClassifier
-    private let writer: RecordWriter
+    private let deliver: Delivery
     private let logger: Logger
     private var previous: Task<Void, Never>?
-    private(set) var sequence = 0
+    public private(set) var count = 0
 
-    init(worker: EventClassifier, writer: RecordWriter, logger: Logger) {
+    public init(worker: EventClassifier, logger: Logger, deliver: @escaping Delivery) {
         self.worker = worker
-        self.writer = writer
+        self.deliver = deliver
         self.logger = logger
     }
 
-    func publish(_ candidate: EventCandidate) {
-        if worker.card == nil && sequence == 0 {
-            logger.warning("\(candidate.source): events are spotted but not classified: no model (--model PATH)")
+    public func publish(_ candidate: EventCandidate, endReason: String? = nil) {
+        if worker.card == nil && count == 0 {
+            logger.warning("\(candidate.source): events are spotted but not classified: no model")
         }
-        sequence += 1
-        let seq = sequence
+        count += 1
+        let number = count
         let before = previous
         let worker = self.worker
-        let writer = self.writer
+        let deliver = self.deliver
         let logger = self.logger
-        previous = Task { [candidate, seq, before, worker, writer, logger] in
-            await EventPublisher.deliver(candidate, sequence: seq, after: before, worker: worker, writer: writer, logger: logger)
+        previous = Task { [candidate, number, endReason, before, worker, deliver, logger] in
+            let classified = await worker.classify(candidate)
+            await before?.value
+            if let error = classified.error {
+                logger.warning("\(candidate.source): event \(number) not classified: \(error)")
+            }
+            await deliver(classified, number, endReason)
         }
     }
 
-    private static func deliver(_ candidate: EventCandidate, sequence: Int, after before: Task<Void, Never>?,
-                                worker: EventClassifier, writer: RecordWriter, logger: Logger) async {
-        let classified = await worker.classify(candidate)
-        await before?.value
-        if let error = classified.error {
-            logger.warning("\(candidate.source): event \(sequence) not classified: \(error)")
-        }
-        await writer.write(Records.event(fields(classified, sequence: sequence, card: worker.card)), flush: true)
-    }
-
-    /// Waits until every event published so far is written.
-    func drain() async {
+    /// Waits until every event published so far is delivered.
+    public func drain() async {
         await previous?.value
     }
 
-    static func fields(_ event: ClassifiedEvent, sequence: Int, card: ModelCard?) -> Records.EventFields {
+    /// The EVENT record's fields for a classified event.
+    public static func fields(_ event: ClassifiedEvent, sequence: Int, card: ModelCard?, endReason: String? = nil,
+                              time: Date = Date()) -> Records.EventFields {
         let c = event.candidate
         let frame = { (k: EventCandidate.KeyFrame) in Frame(index: k.frame, pts: k.pts, image: k.crop) }
         let result = event.result.flatMap { r in card.map { Records.ClassifierResult(r, card: $0) } }
@@ -58,6 +60,6 @@ final class EventPublisher {
                                    onset: frame(c.onset), apex: frame(c.apex), offset: frame(c.offset),
                                    peakScore: c.interval.peakScore, threshold: c.interval.threshold, latency: c.latency,
                                    box: c.box, confidence: c.confidence, headMotion: c.interval.headMotion,
-                                   droppedFrames: c.droppedFrames, result: result)
+                                   droppedFrames: c.droppedFrames, result: result, endReason: endReason, time: time)
     }
 }

@@ -8,7 +8,8 @@ struct Mexd: AsyncParsableCommand {
         commandName: "mexd",
         abstract: "Spot and classify facial micro-expressions in live or recorded video.",
         version: "0.1.0",
-        subcommands: [ScanCommand.self, ClassifyCommand.self, EvalCommand.self, DevicesCommand.self])
+        subcommands: [ScanCommand.self, ClassifyCommand.self, EvalCommand.self, DevicesCommand.self, CheckConfigCommand.self,
+                      RunCommand.self, WatchCommand.self, EventsCommand.self])
 }
 
 /// Options every command shares.
@@ -21,8 +22,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// A logger writing to stderr. FFmpeg's own logging is process-wide, so it is set
     /// here, by the executable, and never by the libraries.
-    func makeLogger() -> Logger {
-        let level: Logger.Level = verbose ? .debug : (quiet ? .error : .info)
+    func makeLogger(level configured: Logger.Level? = nil) -> Logger {
+        let level: Logger.Level = verbose ? .debug : (quiet ? .error : (configured ?? .info))
         av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
         return Logger(label: "mexd") { _ in StderrLogHandler(level: level) }
     }

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import MexClassify
+import MexConfig
+import MexFace
+import MexJournal
+import MexPipeline
+import MexProtocol
+import MexServer
+import ServiceLifecycle
+
+/// Why the daemon could not start; `mexd run` maps each to its exit status (mexd(8)).
+public enum DaemonError: Error, CustomStringConvertible, Sendable {
+    case journal(JournalError)
+    case model(String)
+    case cascade(String)
+    case socket(ServerError)
+
+    public var description: String {
+        switch self {
+        case .journal(let error): "\(error)"
+        case .model(let reason): "model: \(reason)"
+        case .cascade(let reason): "face detector: \(reason)"
+        case .socket(let error): "\(error)"
+        }
+    }
+}
+
+/// `mexd run`: the configured sources, the socket, the journal and housekeeping under
+/// one ServiceGroup (DESIGN.md section 4). SIGTERM and SIGINT drain and return; SIGHUP
+/// reloads.
+public struct Daemon: Sendable {
+    public var configuration: DaemonConfiguration
+    /// Re-reads the configuration file (SIGHUP).
+    public var loadConfiguration: @Sendable () throws -> DaemonConfiguration
+    /// The bundled model, used when the configuration names none.
+    public var defaultModel: String?
+    public var release: String
+    public var logger: Logger
+
+    public init(configuration: DaemonConfiguration, loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
+                defaultModel: String?, release: String, logger: Logger) {
+        self.configuration = configuration
+        self.loadConfiguration = loadConfiguration
+        self.defaultModel = defaultModel
+        self.release = release
+        self.logger = logger
+    }
+
+    public func run() async throws(DaemonError) {
+        let notifier = SystemdNotifier()
+        let journal: EventJournal
+        do {
+            journal = try EventJournal(path: configuration.journal.path,
+                                       retention: JournalRetention(days: configuration.journal.retentionDays,
+                                                                   maxEvents: configuration.journal.maxEvents))
+        } catch {
+            throw .journal(error)
+        }
+        var classifier: Classifier?
+        if configuration.model.classify {
+            if let path = configuration.model.path ?? defaultModel {
+                do { classifier = try Classifier(modelPath: path) } catch { throw .model("\(error)") }
+            } else {
+                logger.warning("no model found: events are spotted but not classified ([model] path)")
+            }
+        }
+        let cascade = configuration.model.cascade ?? HaarFaceDetector.defaultCascade
+        do { _ = try HaarFaceDetector(cascadePath: cascade) } catch { throw .cascade("\(error)") }
+
+        let board = SourceBoard()
+        let responder = DaemonResponder(release: release, card: classifier?.card, board: board, journal: journal)
+        var limits = ServerLimits()
+        limits.maxClients = configuration.limits.maxClients
+        limits.requestLineBytes = configuration.limits.requestLineBytes
+        limits.idleTimeout = configuration.limits.idleTimeout
+        limits.subscriberQueue = configuration.limits.subscriberQueue
+        let server = ProtocolServer(responder: responder, limits: limits, logger: logger)
+        let listener: ProtocolServer.Listener
+        if let fd = SocketActivation.listeningSocket() {
+            listener = .inherited(fd: fd)
+        } else {
+            listener = .path(configuration.daemon.socket, mode: configuration.daemon.socketMode, group: configuration.daemon.socketGroup)
+        }
+        let listening: String
+        do { listening = try await server.start(listener) } catch { throw .socket(error) }
+
+        let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
+        let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
+                                    spotter: SpotterBox(configuration.spotter), logger: logger)
+        let supervisor = SourceSupervisor(sources: configuration.sources, context: context, notifier: notifier,
+                                          loadConfiguration: loadConfiguration)
+        responder.supervisor.withLockedValue { $0 = supervisor }
+        let lastSeq = (try? journal.lastSeq()) ?? 0
+        logger.notice("listening on \(listening); \(configuration.sources.count) sources; journal \(journal.path) at seq \(lastSeq)")
+        // Ready means config, model and socket are up; cameras come and go at run time.
+        notifier.ready(status: "listening on \(listening), \(configuration.sources.count) sources")
+
+        let housekeeping = Housekeeping(bus: bus, notifier: notifier, statsInterval: configuration.daemon.statsInterval, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                // Shut down in reverse order: sources drain first, the server says goodbye last.
+                .init(service: ServerService(bus: bus, reason: { "shutdown" })),
+                .init(service: housekeeping),
+                .init(service: supervisor),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            logger.error("\(error)")
+        }
+        notifier.stopping(status: "stopped")
+        logger.notice("stopped; journal at seq \((try? journal.lastSeq()) ?? 0)")
+    }
+}

@@ -1,1 +1,0 @@
-// MexDaemon: being written.

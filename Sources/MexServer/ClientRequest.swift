@@ -1,0 +1,188 @@
+import Foundation
+
+/// What a client may ask (DESIGN.md section 3). Requests are JSON objects with a
+/// `class`, one per line; gpsd's `?WATCH={...};` spelling is accepted too, so gpsd
+/// habits and tools carry over.
+enum ClientRequest: Equatable {
+    case watch(WatchChange)
+    case poll(PollRequest)
+    case sources
+    case version
+    case scan(path: String)
+
+    /// The fields a WATCH sets; the others keep their current values.
+    struct WatchChange: Equatable {
+        var enable: Bool?
+        var events: Bool?
+        var frames: Bool?
+        /// STATS at most every this many seconds; 0 turns them off.
+        var stats: Double?
+        /// Empty: every source.
+        var sources: [String]?
+    }
+
+    struct Failure: Error, Equatable {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    /// Parses one request line; nil for a blank line.
+    static func parse(_ line: String) -> Result<ClientRequest?, Failure> {
+        let text = line.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return .success(nil) }
+        let name: String
+        var object: [String: JSONValue]
+        if text.hasPrefix("?") {
+            // ?CLASS; or ?CLASS={json};
+            var body = text.dropFirst()
+            if body.hasSuffix(";") { body = body.dropLast() }
+            let parts = body.split(separator: "=", maxSplits: 1)
+            name = String(parts[0]).uppercased()
+            object = [:]
+            if parts.count == 2 {
+                switch decodeObject(String(parts[1])) {
+                case .success(let o): object = o
+                case .failure(let failure): return .failure(failure)
+                }
+            }
+        } else {
+            switch decodeObject(text) {
+            case .success(let o): object = o
+            case .failure(let failure): return .failure(failure)
+            }
+            guard case .string(let cls)? = object["class"] else { return .failure(Failure("a request needs a \"class\" string")) }
+            name = cls.uppercased()
+        }
+        object["class"] = nil
+        do {
+            return .success(try request(name, object))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func decodeObject(_ text: String) -> Result<[String: JSONValue], Failure> {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            return .failure(Failure("not valid JSON"))
+        }
+        guard case .object(let object) = value else { return .failure(Failure("a request is a JSON object")) }
+        return .success(object)
+    }
+
+    private static func request(_ name: String, _ o: [String: JSONValue]) throws(Failure) -> ClientRequest {
+        var fields = Fields(request: name, object: o)
+        let request: ClientRequest
+        switch name {
+        case "WATCH":
+            let sources = try fields.strings("sources")
+            let stats: Double?
+            if case .bool(let flag) = o["stats"] {
+                stats = flag ? 10 : 0
+                fields.used.insert("stats")
+            } else {
+                stats = try fields.number("stats", minimum: 0)
+            }
+            request = .watch(WatchChange(enable: try fields.bool("enable"), events: try fields.bool("events"),
+                                         frames: try fields.bool("frames"), stats: stats, sources: sources))
+        case "POLL":
+            let since = try fields.number("since", minimum: 0)
+            let count = try fields.number("count", minimum: 0)
+            if let since, since != since.rounded() || since > 9e15 { throw Failure("POLL: \"since\" is a seq, a whole number") }
+            if let count, count > 1e9 { throw Failure("POLL: \"count\" is too large") }
+            request = .poll(PollRequest(since: since.map { Int64($0) }, count: count.map { Int($0) }, sources: try fields.strings("sources")))
+        case "SOURCES": request = .sources
+        case "VERSION": request = .version
+        case "SCAN":
+            guard let path = try fields.string("path"), !path.isEmpty else { throw Failure("SCAN needs \"path\", the file to scan") }
+            request = .scan(path: path)
+        default:
+            throw Failure("unknown request class \"\(name)\" (WATCH, POLL, SOURCES, VERSION or SCAN)")
+        }
+        if let unknown = o.keys.filter({ !fields.used.contains($0) }).sorted().first {
+            throw Failure("\(name): unknown field \"\(unknown)\"")
+        }
+        return request
+    }
+
+    /// Typed access to a request's fields, remembering which were read.
+    private struct Fields {
+        let request: String
+        let object: [String: JSONValue]
+        var used: Set<String> = []
+
+        init(request: String, object: [String: JSONValue]) {
+            self.request = request
+            self.object = object
+        }
+
+        mutating func bool(_ key: String) throws(Failure) -> Bool? {
+            used.insert(key)
+            guard let value = object[key] else { return nil }
+            guard case .bool(let flag) = value else { throw Failure("\(request): \"\(key)\" must be true or false") }
+            return flag
+        }
+
+        mutating func number(_ key: String, minimum: Double) throws(Failure) -> Double? {
+            used.insert(key)
+            guard let value = object[key] else { return nil }
+            guard case .number(let number) = value, number >= minimum else {
+                throw Failure("\(request): \"\(key)\" must be a number >= \(Int(minimum))")
+            }
+            return number
+        }
+
+        mutating func string(_ key: String) throws(Failure) -> String? {
+            used.insert(key)
+            guard let value = object[key] else { return nil }
+            guard case .string(let string) = value else { throw Failure("\(request): \"\(key)\" must be a string") }
+            return string
+        }
+
+        mutating func strings(_ key: String) throws(Failure) -> [String]? {
+            used.insert(key)
+            guard let value = object[key] else { return nil }
+            guard case .array(let items) = value else { throw Failure("\(request): \"\(key)\" must be an array of strings") }
+            var strings: [String] = []
+            for item in items {
+                guard case .string(let s) = item else { throw Failure("\(request): \"\(key)\" must be an array of strings") }
+                strings.append(s)
+            }
+            return strings
+        }
+    }
+}
+
+/// Any JSON value, for reading requests field by field with exact types (a JSON
+/// `true` is not the number 1 here).
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+}
+
+/// POLL: the last `count` events, or those after `since`, from the journal.
+public struct PollRequest: Sendable, Equatable {
+    public var since: Int64?
+    public var count: Int?
+    public var sources: [String]?
+}

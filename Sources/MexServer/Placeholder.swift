@@ -1,1 +1,0 @@
-// MexServer: being written.

@@ -1,0 +1,266 @@
+import Logging
+import MexProtocol
+import NIOCore
+
+/// One client connection: request lines in, records out through a bounded queue.
+///
+/// Only ever touched on its channel's event loop. The queue holds records not yet
+/// handed to NIO; NIO itself holds at most the write-buffer high-water mark, and the
+/// kernel the socket buffer. When the queue is full, FRAME and STATS go first (counted
+/// and reported with DROPPED); an EVENT that still does not fit disconnects the client,
+/// which can reconnect and POLL since its last seq (DESIGN.md section 3).
+final class SubscriberHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let id: Int
+    private let hub: SubscriberHub
+    private let responder: any ProtocolResponder
+    private let limits: ServerLimits
+    private let logger: Logger
+    private var splitter: LineSplitter
+    private(set) var watch = WatchOptions()
+    private var queue = CircularBuffer<OutgoingRecord>()
+    private var dropped: [String: Int] = [:]
+    private var context: ChannelHandlerContext?
+    private var requested = false
+    private var closing = false
+    private var lastRequest = NIODeadline.now()
+    private var lastProgress = NIODeadline.now()
+    private var lastStats: NIODeadline?
+    private var timers: [Scheduled<Void>] = []
+    private var idleCheck: RepeatedTask?
+
+    init(id: Int, hub: SubscriberHub, responder: any ProtocolResponder, limits: ServerLimits, logger: Logger) {
+        self.id = id
+        self.hub = hub
+        self.responder = responder
+        self.limits = limits
+        self.logger = logger
+        splitter = LineSplitter(limit: limits.requestLineBytes)
+    }
+
+    // MARK: channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        enqueue(OutgoingRecord(responder.version()), force: true)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        timers.append(loop.scheduleTask(in: .nanoseconds(Int64(limits.autoWatchDelay * 1e9))) {
+            bound.value.autoWatch()
+        })
+        if limits.idleTimeout > 0 {
+            idleCheck = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                bound.value.checkIdle()
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for timer in timers { timer.cancel() }
+        idleCheck?.cancel()
+        hub.remove(id)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        for piece in splitter.feed(buffer) {
+            switch piece {
+            case .tooLong:
+                enqueue(OutgoingRecord(Records.error("request line longer than \(limits.requestLineBytes) bytes; skipped")), force: true)
+            case .line(let line):
+                handle(line)
+            }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            lastProgress = .now()
+            drain()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("client \(id): \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: requests
+
+    private func handle(_ line: String) {
+        switch ClientRequest.parse(line) {
+        case .failure(let failure):
+            requested = true
+            lastRequest = .now()
+            enqueue(OutgoingRecord(Records.error(failure.message)), force: true)
+        case .success(nil):
+            return
+        case .success(let request?):
+            requested = true
+            lastRequest = .now()
+            answer(request)
+        }
+    }
+
+    private func answer(_ request: ClientRequest) {
+        switch request {
+        case .watch(let change):
+            watch.apply(change)
+            hub.setWantsFrames(id, watch.enabled && watch.frames)
+            if watch.enabled { enqueue(OutgoingRecord(responder.sources()), force: true) }
+            enqueue(OutgoingRecord(watch.record), force: true)
+        case .sources:
+            enqueue(OutgoingRecord(responder.sources()), force: true)
+        case .version:
+            enqueue(OutgoingRecord(responder.version()), force: true)
+        case .poll(var poll):
+            poll.count = min(poll.count ?? (poll.since == nil ? 10 : limits.pollMaximum), limits.pollMaximum)
+            respond(name: "POLL") { [responder, poll] in
+                let lines = try await responder.poll(poll)
+                var header = JSONObject(class: "POLL")
+                header.set("count", lines.count)
+                if let since = poll.since { header.set("since", Int(since)) }
+                return [OutgoingRecord(header)] + lines.map { OutgoingRecord(name: "EVENT", source: nil, line: $0) }
+            }
+        case .scan(let path):
+            respond(name: "SCAN") { [responder] in [OutgoingRecord(try await responder.scan(path: path))] }
+        }
+    }
+
+    /// Runs an async answer off the event loop and queues its records, in order, when
+    /// it is ready; answers are not subject to the queue bound (the client asked).
+    private func respond(name: String, _ work: @escaping @Sendable () async throws -> [OutgoingRecord]) {
+        guard let loop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        Task {
+            let records: [OutgoingRecord]
+            do { records = try await work() } catch { records = [OutgoingRecord(Records.error("\(error)", request: name))] }
+            loop.execute {
+                for record in records { bound.value.enqueue(record, force: true) }
+            }
+        }
+    }
+
+    private func autoWatch() {
+        guard !requested, !watch.enabled else { return }
+        watch.enabled = true
+        enqueue(OutgoingRecord(responder.sources()), force: true)
+        enqueue(OutgoingRecord(watch.record), force: true)
+    }
+
+    private func checkIdle() {
+        let idle = TimeAmount.nanoseconds(Int64(limits.idleTimeout * 1e9))
+        let now = NIODeadline.now()
+        if !watch.enabled && now - lastRequest > idle {
+            enqueue(OutgoingRecord(Records.error("idle for \(Int(limits.idleTimeout)) s without WATCH or a request; closing")), force: true)
+            close(after: true)
+        } else if !queue.isEmpty, let context, !context.channel.isWritable, now - lastProgress > idle {
+            logger.warning("client \(id) took no output for \(Int(limits.idleTimeout)) s; disconnected")
+            hub.countDisconnect()
+            close(after: false)
+        }
+    }
+
+    // MARK: output
+
+    /// A record published to every subscriber: queued if this one watches it.
+    func deliver(_ record: OutgoingRecord) {
+        guard !closing, watch.wants(record) else { return }
+        if record.name == "STATS" {
+            let now = NIODeadline.now()
+            if let last = lastStats, now - last < .nanoseconds(Int64((watch.stats - 0.05) * 1e9)) { return }
+            lastStats = now
+        }
+        enqueue(record)
+    }
+
+    func enqueue(_ record: OutgoingRecord, force: Bool = false) {
+        guard !closing, context != nil else { return }
+        if !force && queue.count >= limits.subscriberQueue {
+            if record.isLossy {
+                dropped[record.name, default: 0] += 1
+                hub.countDrop()
+                return
+            }
+            if let index = queue.firstIndex(where: \.isLossy) {
+                dropped[queue[index].name, default: 0] += 1
+                hub.countDrop()
+                queue.remove(at: index)
+            } else {
+                logger.warning("client \(id) is not reading: \(record.name) could not be queued; disconnected (it can POLL since its last seq)")
+                hub.countDisconnect()
+                close(after: false)
+                return
+            }
+        }
+        queue.append(record)
+        drain()
+    }
+
+    private func drain() {
+        guard let context, context.channel.isActive else { return }
+        var wrote = false
+        while context.channel.isWritable {
+            if !dropped.isEmpty {
+                context.write(wrapOutboundOut(droppedRecord().bytes), promise: nil)
+                dropped.removeAll()
+            } else if let next = queue.popFirst() {
+                context.write(wrapOutboundOut(next.bytes), promise: nil)
+            } else {
+                break
+            }
+            wrote = true
+        }
+        if wrote {
+            context.flush()
+            lastProgress = .now()
+        }
+    }
+
+    private func droppedRecord() -> OutgoingRecord {
+        var o = JSONObject(class: "DROPPED")
+        for name in dropped.keys.sorted() { o.set(name.lowercased(), dropped[name]) }
+        o.set("reason", "queue full: the client reads slower than records arrive")
+        return OutgoingRecord(o)
+    }
+
+    /// Sends the queue's records (and `final`), then closes.
+    func finish(with final: [OutgoingRecord]) {
+        for record in final { enqueue(record, force: true) }
+        close(after: true)
+    }
+
+    private func close(after flushing: Bool) {
+        guard !closing, let context else { return }
+        closing = true
+        guard flushing else {
+            context.close(promise: nil)
+            return
+        }
+        drain()
+        // What did not fit NIO's buffer yet goes too, unless the client is not reading.
+        if !dropped.isEmpty {
+            context.write(wrapOutboundOut(droppedRecord().bytes), promise: nil)
+            dropped.removeAll()
+        }
+        for record in queue { context.write(wrapOutboundOut(record.bytes), promise: nil) }
+        queue.removeAll()
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
+        let channel = context.channel
+        let deadline = context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        promise.futureResult.whenComplete { _ in
+            deadline.cancel()
+            channel.close(promise: nil)
+        }
+    }
+}

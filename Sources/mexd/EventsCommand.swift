@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import MexConfig
+import MexJournal
+
+/// `mexd events`: reads the event journal directly (the daemon need not run).
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print events from the journal as JSON Lines, oldest first.",
+        discussion: """
+            Without --since, the last --limit events; with it, the first --limit events after that \
+            seq. The journal's path comes from --journal, else from the configuration ([journal] path).
+            """)
+
+    @Option(help: "The journal file (default: the configuration's [journal] path).")
+    var journal: String?
+
+    @Option(name: [.customShort("c"), .customLong("config")], help: "The configuration file, for the journal's path.")
+    var config = ConfigurationLoader.defaultPath
+
+    @Option(help: "Only events after this seq.")
+    var since: Int?
+
+    @Option(help: "Only this source (repeatable).")
+    var source: [String] = []
+
+    @Option(help: "Only events with this label (e.g. surprise).")
+    var label: String?
+
+    @Option(help: "At most this many events.")
+    var limit = 100
+
+    @Flag(help: "One line per event instead of JSON.")
+    var human = false
+
+    func validate() throws {
+        if limit <= 0 { throw ValidationError("--limit must be positive") }
+        if let since, since < 0 { throw ValidationError("--since must be >= 0") }
+    }
+
+    func run() throws {
+        let path = journal ?? (try? ConfigurationLoader.load(contentsOf: config))?.configuration.journal.path ?? JournalSettings().path
+        let store: EventJournal
+        do { store = try EventJournal(path: path, readOnly: true) } catch {
+            FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+            throw ExitStatus.noInput.exitCode
+        }
+        let entries: [JournalEntry]
+        do {
+            entries = try store.entries(JournalQuery(since: since.map(Int64.init), sources: source.isEmpty ? nil : source,
+                                                     label: label, limit: limit))
+        } catch {
+            FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+            throw ExitStatus.dataError.exitCode
+        }
+        for entry in entries {
+            print(human ? (EventLine.human(entry.record) ?? entry.record) : entry.record)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import MexTestSupport
+import Testing
+
+/// `mexd run` end to end (issue 6): a real daemon, real sockets, real signals.
+@Suite(.serialized) struct DaemonTests {
+    static let sample = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Samples/sample.mp4").path
+
+    static func sources(ghost: Bool = true) -> String {
+        var text = """
+            [sources.clip]
+            kind = "file"
+            path = "\(sample)"
+            realtime = true
+
+            [sources.quick]
+            kind = "file"
+            path = "\(TestVideos.h264MP4.path)"
+            """
+        if ghost {
+            text += """
+
+                [sources.ghost]
+                kind = "file"
+                path = "/nonexistent/camera.mp4"
+                reconnect_initial = 0.2
+                reconnect_max = 0.5
+                """
+        }
+        return text
+    }
+
+    @Test func clientsSourcesEventsErrorsReloadAndDrain() throws {
+        let daemon = try DaemonUnderTest(sources: Self.sources(), limits: "subscriber_queue = 16")
+        #expect(daemon.waitForNotify("READY=1"), "READY=1 once config, model and socket are up: \(daemon.stderr)")
+
+        let a = try ProtocolClient(path: daemon.socketPath)
+        let b = try ProtocolClient(path: daemon.socketPath)
+        let silent = try ProtocolClient(path: daemon.socketPath)
+        let unread = try ProtocolClient(path: daemon.socketPath)
+        a.send(#"{"class":"WATCH","enable":true,"stats":1}"#)
+        b.send(#"?WATCH={"enable":true,"sources":["clip","ghost"]};"#)
+        unread.send(#"{"class":"WATCH","enable":true,"frames":true,"sources":["clip"]}"#)
+
+        // Malformed requests get ERROR and the connection stays open.
+        a.send("this is not json")
+        a.send(#"{"class":"NOPE"}"#)
+        a.send(#"{"class":"WATCH","frames":"yes"}"#)
+        a.send(String(repeating: "x", count: 70_000))
+        a.send(#"{"class":"VERSION"}"#)
+        for client in [a, b, silent] { client.read(timeout: 3) }
+        #expect(a.records.first?.className == "VERSION")
+        #expect(a.all("ERROR").count == 4, "\(a.all("ERROR"))")
+        #expect(a.all("VERSION").count == 2, "the connection survived the bad lines")
+        #expect(b.all("SOURCES").count == 1 && b.all("WATCH").count == 1)
+        #expect(silent.all("WATCH").first?["events"] as? Bool == true, "a silent client watches events after 2 s")
+        let sources = try #require(a.all("SOURCES").first?["sources"] as? [[String: Any]])
+        #expect(Set(sources.compactMap { $0["source"] as? String }) == ["clip", "quick", "ghost"])
+
+        // Events flow while `unread` reads nothing.
+        a.read(timeout: 7)
+        for client in [b, silent] { client.read(timeout: 1) }
+        #expect(a.all("EVENT").count >= 1, "events reach the watchers: \(daemon.stderr)")
+        #expect(a.all("EOF").contains { $0["source"] as? String == "quick" }, "a file source ends with EOF")
+        #expect(!b.all("EOF").contains { $0["source"] as? String == "quick" }, "b watches clip and ghost only")
+        #expect(a.all("SOURCE").contains { $0["source"] as? String == "ghost" && $0["state"] as? String == "reconnecting" })
+        #expect(a.all("STATS").count >= 2)
+        #expect(b.all("EVENT").count == a.all("EVENT").count && silent.all("EVENT").count == a.all("EVENT").count)
+
+        // The client that had not read lost FRAME records (told by DROPPED), not EVENTs.
+        unread.read(timeout: 3)
+        #expect(unread.all("DROPPED").count >= 1, "\(unread.records.count) records")
+        #expect(unread.all("EVENT").count >= a.all("EVENT").count, "EVENTs push FRAMEs out of a full queue")
+
+        // SIGHUP with ghost gone from the file: the others keep their connections.
+        try daemon.writeConfig(sources: Self.sources(ghost: false), limits: "subscriber_queue = 16")
+        daemon.signal(SIGHUP)
+        a.read(timeout: 2) { $0.className == "SOURCE" && $0["source"] as? String == "ghost" && $0["state"] as? String == "disabled" }
+        #expect(a.all("SOURCE").last { $0["source"] as? String == "ghost" }?["state"] as? String == "disabled")
+        for client in [a, b, silent] { client.read(timeout: 1) }
+        #expect(!a.closed && !b.closed && !silent.closed)
+
+        // SIGTERM drains: exit 0, everyone gets SHUTDOWN, every event was journaled first.
+        daemon.signal(SIGTERM)
+        for client in [a, b, silent] { client.read(timeout: 10) { $0.className == "SHUTDOWN" } }
+        #expect(daemon.exitStatus() == 0, "\(daemon.stderr)")
+        for client in [a, b, silent] { client.read(timeout: 1) }
+        let shutdown = try #require(a.all("SHUTDOWN").first)
+        #expect(b.all("SHUTDOWN").count == 1 && silent.all("SHUTDOWN").count == 1)
+        let seqs = a.all("EVENT").compactMap { $0.int("seq") }
+        #expect(shutdown.int("last_seq") == seqs.max() ?? 0, "no event is left open or unpublished")
+        if !a.all("EOF").contains(where: { $0["source"] as? String == "clip" }) {
+            #expect(a.all("SOURCE").contains { $0["source"] as? String == "clip" && $0["reason"] as? String == "shutdown" })
+        }
+        for event in a.all("EVENT") where event["end_reason"] != nil {
+            #expect(["shutdown", "eof"].contains(event["end_reason"] as? String))
+        }
+
+        let events = try MexdRun("events", "--journal", daemon.journalPath)
+        #expect(events.status == 0)
+        #expect(events.records("EVENT").compactMap { $0["seq"] as? Int } == seqs)
+    }
+
+    @Test func killMinusNineLosesNoJournaledEvent() throws {
+        let first = try DaemonUnderTest(sources: Self.sources(ghost: false))
+        #expect(first.waitForNotify("READY=1"))
+        let watcher = try ProtocolClient(path: first.socketPath)
+        watcher.send(#"{"class":"WATCH","enable":true}"#)
+        watcher.read(timeout: 20) { $0.className == "EVENT" }
+        let seen = watcher.all("EVENT").compactMap { $0.int("seq") }
+        try #require(!seen.isEmpty, "an event before the kill: \(first.stderr)")
+        first.signal(SIGKILL)
+        _ = first.exitStatus()
+
+        // Same folder, same journal: a restart continues the seq and loses nothing.
+        let second = try DaemonUnderTest(folder: first.folder, sources: Self.sources(ghost: false))
+        #expect(second.waitForNotify("READY=1"), "a stale socket is replaced: \(second.stderr)")
+        let catcher = try ProtocolClient(path: second.socketPath)
+        catcher.send(#"{"class":"POLL","since":0,"count":100}"#)
+        catcher.send(#"{"class":"WATCH","enable":true}"#)
+        catcher.read(timeout: 3)
+        let polled = catcher.all("EVENT").compactMap { $0.int("seq") }
+        #expect(Set(seen).isSubset(of: Set(polled)), "journaled before published: \(seen) in \(polled)")
+        let lastBefore = polled.max() ?? 0
+        catcher.read(timeout: 20) { $0.className == "EVENT" }
+        let after = try #require(catcher.all("EVENT").compactMap { $0.int("seq") }.last)
+        #expect(after > lastBefore, "seq continues after a restart")
+        catcher.send(#"{"class":"POLL","since":\#(lastBefore)}"#)
+        let rest = catcher.read(timeout: 3) { $0.className == "EVENT" && $0.int("seq") == after }
+        #expect(rest.first { $0.className == "POLL" }?.int("count") ?? 0 >= 1)
+        second.signal(SIGTERM)
+        #expect(second.exitStatus() == 0)
+    }
+
+    @Test func badConfigurationExits78AndMissingOneExits66() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mexd-badconf-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("mexd.toml").path
+        try "[sources.cam0]\nkind = \"v4l2\"\ndevice = \"/dev/video0\"\nfps = -5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try MexdRun("run", "-c", path)
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains(":4:"), "the line is named: \(bad.stderr)")
+        let missing = try MexdRun("run", "-c", folder.appendingPathComponent("none.toml").path)
+        #expect(missing.status == 66)
+    }
+}
