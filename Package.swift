@@ -63,6 +63,7 @@ let package = Package(
         // The Unix-socket protocol server (DESIGN.md section 3) on SwiftNIO.
         .target(name: "MexServer", dependencies: [
             "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `mexd run`: source services, the event bus, sd_notify, reload and drain.
@@ -70,7 +71,8 @@ let package = Package(
             "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline",
             "MexConfig", "MexJournal", "MexServer",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mexd", dependencies: [
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),
         .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),
-        .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
     ],

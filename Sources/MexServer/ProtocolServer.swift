@@ -58,8 +58,7 @@ public final class ProtocolServer: Sendable {
             .childChannelOption(.socketOption(.so_sndbuf), value: 16 * 1024)
             .childChannelInitializer { [hub, responder, limits, logger] channel in
                 guard let id = hub.reserve() else {
-                    var refusal = ByteBuffer(string: Records.error("too many clients (\(limits.maxClients)); try later").line + "\n")
-                    return channel.writeAndFlush(refusal.readSlice(length: refusal.readableBytes)!).flatMap { channel.close() }
+                    return channel.pipeline.addHandler(RefusalHandler(maxClients: limits.maxClients))
                 }
                 let handler = SubscriberHandler(id: id, hub: hub, responder: responder, limits: limits, logger: logger)
                 do {
@@ -142,5 +141,22 @@ public final class ProtocolServer: Sendable {
             waited += 1
         }
         try? await group.shutdownGracefully()
+    }
+}
+
+/// Tells a client over the limit why, then closes.
+private final class RefusalHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let maxClients: Int
+
+    init(maxClients: Int) {
+        self.maxClients = maxClients
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let line = Records.error("too many clients (\(maxClients)); try later").line + "\n"
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import MexProtocol
+import NIOCore
+import Testing
+@testable import MexServer
+
+/// A responder with fixed answers.
+private struct FixedResponder: ProtocolResponder {
+    func version() -> JSONObject { JSONObject(class: "VERSION") }
+    func sources() -> JSONObject { JSONObject(class: "SOURCES") }
+    func poll(_ request: PollRequest) async throws -> [String] {
+        (1...(request.count ?? 1)).map { #"{"class":"EVENT","seq":\#($0)}"# }
+    }
+    func scan(path: String) async throws -> JSONObject { Records.error("no scans here", request: "SCAN") }
+}
+
+/// A blocking client with a receive timeout.
+private final class Client {
+    let fd: Int32
+    var text = ""
+
+    init(_ path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var tv = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ line: String) { _ = Array((line + "\n").utf8).withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+
+    /// Reads for `seconds`; true when the server closed the connection.
+    @discardableResult
+    func read(_ seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while Date() < deadline {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n == 0 { return true }
+            if n > 0 { text += String(decoding: chunk[..<n], as: UTF8.self) }
+        }
+        return false
+    }
+
+    func count(_ name: String) -> Int { text.components(separatedBy: #"{"class":"\#(name)""#).count - 1 }
+}
+
+@Suite(.serialized) struct ProtocolServerTests {
+    private func start(_ adjust: (inout ServerLimits) -> Void = { _ in }) async throws -> (ProtocolServer, String) {
+        var limits = ServerLimits()
+        limits.autoWatchDelay = 0.3
+        adjust(&limits)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mexd-srv-\(UUID().uuidString.prefix(8)).sock").path
+        let server = ProtocolServer(responder: FixedResponder(), limits: limits, logger: Logger(label: "test"))
+        try await server.start(.path(path, mode: 0o660, group: nil))
+        return (server, path)
+    }
+
+    @Test func socketModeAndStaleSocketReplacement() async throws {
+        let (server, path) = try await start()
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o660)
+        // A second server on the same live path is refused.
+        let second = ProtocolServer(responder: FixedResponder(), limits: ServerLimits(), logger: Logger(label: "test"))
+        await #expect(throws: ServerError.self) { try await second.start(.path(path, mode: 0o660, group: nil)) }
+        await server.shutdown(final: [])
+        await second.shutdown(final: [])
+
+        // A socket file left by a killed process (bound, never unlinked) is replaced.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        close(fd)
+        #expect(FileManager.default.fileExists(atPath: path))
+        let third = ProtocolServer(responder: FixedResponder(), limits: ServerLimits(), logger: Logger(label: "test"))
+        try await third.start(.path(path, mode: 0o660, group: nil))
+        #expect(try Client(path).read(0.2) == false)
+        await third.shutdown(final: [])
+    }
+
+    @Test func tooManyClientsAreToldAndClosed() async throws {
+        let (server, path) = try await start { $0.maxClients = 1 }
+        let first = try Client(path)
+        first.read(0.2)
+        let second = try Client(path)
+        #expect(second.read(1), "the extra client is closed")
+        #expect(second.text.contains("too many clients"))
+        #expect(first.count("VERSION") == 1)
+        await server.shutdown(final: [])
+    }
+
+    @Test func aSilentClientWatchesAndPollAnswersInOrder() async throws {
+        let (server, path) = try await start()
+        let client = try Client(path)
+        client.read(0.6)
+        #expect(client.count("WATCH") == 1, "\(client.text)")
+        server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":9}"#))
+        server.publish(OutgoingRecord(name: "FRAME", source: "cam0", line: #"{"class":"FRAME"}"#))
+        client.send(#"{"class":"POLL","count":3}"#)
+        client.read(0.5)
+        #expect(client.count("EVENT") == 4 && client.count("FRAME") == 0, "\(client.text)")
+        #expect(client.text.contains(#"{"class":"POLL","count":3}"#))
+        await server.shutdown(final: [OutgoingRecord(name: "SHUTDOWN", source: nil, line: #"{"class":"SHUTDOWN"}"#)])
+        client.read(0.5)
+        #expect(client.text.hasSuffix(#"{"class":"SHUTDOWN"}"# + "\n"))
+    }
+
+    @Test func aClientThatCannotTakeAnEventIsDisconnectedOthersAreNot() async throws {
+        let (server, path) = try await start { $0.subscriberQueue = 4 }
+        let stuck = try Client(path)
+        let reader = try Client(path)
+        for client in [stuck, reader] { client.send(#"{"class":"WATCH","enable":true}"#) }
+        reader.read(0.3)
+        let payload = String(repeating: "x", count: 2000)
+        var closed = false
+        for seq in 1...200 {
+            server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":\#(seq),"pad":"\#(payload)"}"#))
+            if seq % 20 == 0 { reader.read(0.05) }
+        }
+        reader.read(0.5)
+        #expect(reader.count("EVENT") == 200, "a reading client gets every event")
+        // The stuck client's connection was closed by the server: reading drains what
+        // the kernel held, then ends.
+        closed = stuck.read(2)
+        #expect(closed)
+        #expect(stuck.count("EVENT") < 200)
+        #expect(server.hub.counters.disconnectedSlow == 1)
+        await server.shutdown(final: [])
+    }
+
+    @Test func idleClientsThatDoNotWatchAreClosed() async throws {
+        let (server, path) = try await start { $0.idleTimeout = 1 }
+        let client = try Client(path)
+        client.send(#"{"class":"WATCH","enable":false}"#)
+        #expect(client.read(3), "closed after the idle timeout")
+        #expect(client.text.contains("idle"))
+        await server.shutdown(final: [])
+    }
+}

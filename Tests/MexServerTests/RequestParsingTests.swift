@@ -1,0 +1,73 @@
+import NIOCore
+import Testing
+@testable import MexServer
+
+@Suite struct LineSplitterTests {
+    @Test func splitsAcrossReadsAndStripsCR() {
+        var splitter = LineSplitter(limit: 64)
+        #expect(splitter.feed(ByteBuffer(string: "{\"class\":")) == [])
+        #expect(splitter.feed(ByteBuffer(string: "\"VERSION\"}\r\n{}\n")) == [.line(#"{"class":"VERSION"}"#), .line("{}")])
+    }
+
+    @Test func anOverlongLineIsReportedOnceAndSkippedToItsNewline() {
+        var splitter = LineSplitter(limit: 8)
+        #expect(splitter.feed(ByteBuffer(string: "0123456789")) == [.tooLong])
+        #expect(splitter.feed(ByteBuffer(string: String(repeating: "x", count: 1000))) == [])
+        #expect(splitter.feed(ByteBuffer(string: "tail\nok\n")) == [.line("ok")])
+        #expect(splitter.feed(ByteBuffer(string: "12345678\n")) == [.line("12345678")], "exactly the limit is fine")
+    }
+}
+
+@Suite struct ClientRequestTests {
+    @Test func watchInBothSpellings() throws {
+        let json = try ClientRequest.parse(#"{"class":"WATCH","enable":true,"frames":false,"stats":5,"sources":["cam0"]}"#).get()
+        let gpsd = try ClientRequest.parse(#"?WATCH={"enable":true,"frames":false,"stats":5,"sources":["cam0"]};"#).get()
+        let expected = ClientRequest.watch(.init(enable: true, events: nil, frames: false, stats: 5, sources: ["cam0"]))
+        #expect(json == expected)
+        #expect(gpsd == expected)
+        #expect(try ClientRequest.parse("?VERSION;").get() == .version)
+        #expect(try ClientRequest.parse(#"{"class":"WATCH","stats":true}"#).get() == .watch(.init(stats: 10)))
+    }
+
+    @Test func pollAndScan() throws {
+        #expect(try ClientRequest.parse(#"{"class":"POLL","since":41}"#).get() == .poll(PollRequest(since: 41, count: nil, sources: nil)))
+        #expect(try ClientRequest.parse(#"{"class":"POLL","count":3,"sources":["a"]}"#).get() == .poll(PollRequest(since: nil, count: 3, sources: ["a"])))
+        #expect(try ClientRequest.parse(#"{"class":"SCAN","path":"/v.mp4"}"#).get() == .scan(path: "/v.mp4"))
+        #expect(try ClientRequest.parse("   ").get() == nil)
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"),
+        ("[1,2]", "a request is a JSON object"),
+        (#"{"enable":true}"#, "needs a \"class\""),
+        (#"{"class":"FLY"}"#, "unknown request class"),
+        (#"{"class":"WATCH","enable":1}"#, "\"enable\" must be true or false"),
+        (#"{"class":"WATCH","frame":true}"#, "unknown field \"frame\""),
+        (#"{"class":"WATCH","sources":"cam0"}"#, "array of strings"),
+        (#"{"class":"POLL","since":-1}"#, "\"since\" must be a number >= 0"),
+        (#"{"class":"POLL","since":1.5}"#, "whole number"),
+        (#"{"class":"SCAN"}"#, "SCAN needs \"path\""),
+    ])
+    func badRequestsSayWhatIsWrong(line: String, message: String) {
+        guard case .failure(let failure) = ClientRequest.parse(line) else {
+            Issue.record("\(line) parsed")
+            return
+        }
+        #expect(failure.message.contains(message), "\(failure.message)")
+    }
+
+    @Test func watchOptionsFilterByClassAndSource() {
+        var watch = WatchOptions()
+        let event = OutgoingRecord(name: "EVENT", source: "cam0", line: "{}")
+        #expect(!watch.wants(event), "nothing before WATCH")
+        watch.apply(.init(enable: true, sources: ["cam1"]))
+        #expect(!watch.wants(event))
+        watch.apply(.init(sources: []))
+        #expect(watch.wants(event))
+        #expect(!watch.wants(OutgoingRecord(name: "FRAME", source: "cam0", line: "{}")))
+        #expect(!watch.wants(OutgoingRecord(name: "STATS", source: nil, line: "{}")))
+        #expect(watch.wants(OutgoingRecord(name: "SOURCE", source: "cam0", line: "{}")))
+        #expect(OutgoingRecord(name: "FRAME", source: nil, line: "{}").isLossy)
+        #expect(!event.isLossy)
+    }
+}
