@@ -88,7 +88,7 @@ public struct Daemon: Sendable {
         let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
                                     spotter: SpotterBox(configuration.spotter), logger: logger)
-        let supervisor = SourceSupervisor(sources: configuration.sources, context: context, notifier: notifier,
+        let supervisor = SourceSupervisor(configuration: configuration, context: context, notifier: notifier,
                                           loadConfiguration: loadConfiguration)
         responder.supervisor.withLockedValue { $0 = supervisor }
         let lastSeq = (try? journal.lastSeq()) ?? 0

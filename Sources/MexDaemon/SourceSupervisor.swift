@@ -17,14 +17,17 @@ final class SourceSupervisor: Service, Sendable {
     private let loadConfiguration: @Sendable () throws -> DaemonConfiguration
     private let notifier: SystemdNotifier
     private let runners = NIOLockedValueBox<[String: SourceRunner]>([:])
+    /// The configuration in force, to tell what a reload cannot change.
+    private let applied: NIOLockedValueBox<DaemonConfiguration>
     private let scans = NIOLockedValueBox(0)
 
-    init(sources: [SourceConfiguration], context: RunnerContext, notifier: SystemdNotifier,
+    init(configuration: DaemonConfiguration, context: RunnerContext, notifier: SystemdNotifier,
          loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration) {
+        applied = NIOLockedValueBox(configuration)
         self.context = context
         self.notifier = notifier
         self.loadConfiguration = loadConfiguration
-        for source in sources { start(SourceRunner(source, context: context)) }
+        for source in configuration.sources { start(SourceRunner(source, context: context)) }
     }
 
     private func start(_ runner: SourceRunner) {
@@ -56,6 +59,15 @@ final class SourceSupervisor: Service, Sendable {
         } catch {
             context.logger.error("reload failed, configuration unchanged: \(error)")
             return
+        }
+        let previous = applied.withLockedValue { old in defer { old = configuration }; return old }
+        var needRestart: [String] = []
+        if configuration.daemon != previous.daemon { needRestart.append("[daemon]") }
+        if configuration.journal != previous.journal { needRestart.append("[journal]") }
+        if configuration.limits != previous.limits { needRestart.append("[limits]") }
+        if configuration.model != previous.model { needRestart.append("[model]") }
+        if !needRestart.isEmpty {
+            context.logger.warning("reload: changes to \(needRestart.joined(separator: ", ")) take effect at the next restart")
         }
         context.spotter.replace(configuration.spotter)
         let wanted = Dictionary(configuration.sources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -73,8 +73,19 @@ import Testing
         #expect(unread.all("DROPPED").count >= 1, "\(unread.records.count) records")
         #expect(unread.all("EVENT").count >= a.all("EVENT").count, "EVENTs push FRAMEs out of a full queue")
 
-        // SIGHUP with ghost gone from the file: the others keep their connections.
-        try daemon.writeConfig(sources: Self.sources(ghost: false), limits: "subscriber_queue = 16")
+        // SCAN queues a file as a one-off source of its own.
+        b.send(#"{"class":"SCAN","path":"\#(TestVideos.h264MP4.path)"}"#)
+        b.send(#"{"class":"SCAN","path":"/nonexistent.mp4"}"#)
+        b.read(timeout: 2) { $0.className == "ERROR" }
+        let scan = try #require(b.all("SCAN").first)
+        #expect(scan["state"] as? String == "queued")
+        #expect(b.all("ERROR").last?["request"] as? String == "SCAN")
+        a.read(timeout: 5) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
+        #expect(a.all("EOF").contains { $0["source"] as? String == scan["source"] as? String && $0.int("frames") == 300 })
+
+        // SIGHUP with ghost gone from the file and a new spotter setting: the others
+        // keep their connections.
+        try daemon.writeConfig(sources: Self.sources(ghost: false) + "\n[spotter]\nmicro_max = 0.45\n", limits: "subscriber_queue = 16")
         daemon.signal(SIGHUP)
         a.read(timeout: 2) { $0.className == "SOURCE" && $0["source"] as? String == "ghost" && $0["state"] as? String == "disabled" }
         #expect(a.all("SOURCE").last { $0["source"] as? String == "ghost" }?["state"] as? String == "disabled")
@@ -126,6 +137,9 @@ import Testing
         catcher.read(timeout: 20) { $0.className == "EVENT" }
         let after = try #require(catcher.all("EVENT").compactMap { $0.int("seq") }.last)
         #expect(after > lastBefore, "seq continues after a restart")
+        let watch = try MexdRun("watch", "--socket", second.socketPath, "--since", "0", "--count", "1", "--human")
+        #expect(watch.status == 0)
+        #expect(watch.stdout.contains(" clip #\(seen[0]) "), "\(watch.stdout)")
         catcher.send(#"{"class":"POLL","since":\#(lastBefore)}"#)
         let rest = catcher.read(timeout: 3) { $0.className == "EVENT" && $0.int("seq") == after }
         #expect(rest.first { $0.className == "POLL" }?.int("count") ?? 0 >= 1)
