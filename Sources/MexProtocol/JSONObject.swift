@@ -24,6 +24,12 @@ public struct JSONObject: Sendable, Equatable {
 
     public init() {}
 
+    /// The value of "class", when the object has one.
+    public var className: String? {
+        guard let field = fields.first(where: { $0.key == "class" }), case .string(let name) = field.value else { return nil }
+        return name
+    }
+
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
@@ -35,6 +41,10 @@ public struct JSONObject: Sendable, Equatable {
         } else {
             fields.append((key: key, value: value))
         }
+    }
+
+    public mutating func remove(_ key: String) {
+        fields.removeAll { $0.key == key }
     }
 
     public mutating func set(_ key: String, _ value: String?) { set(key, value.map(Value.string)) }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MexClassify
 import MexCore
+import MexDaemon
 import MexFace
 import MexProtocol
 import MexSource

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MexClassify
 import MexCore
+import MexDaemon
 import MexFace
 import MexPipeline
 import MexProtocol
@@ -119,7 +120,11 @@ struct ScanCommand: AsyncParsableCommand {
                 logger.error("\(input): \(error)")
                 return .software
             }
-            publisher = EventPublisher(worker: analysis.classifier, writer: writer, logger: logger)
+            let card = analysis.classifier.card
+            publisher = EventPublisher(worker: analysis.classifier, logger: logger) { [writer] event, number, endReason in
+                let fields = EventPublisher.fields(event, sequence: number, card: card, endReason: endReason)
+                await writer.write(Records.event(fields), flush: true)
+            }
         }
         let progress = ProgressBar(total: info.duration, label: input)
         signals.watch(stream)
@@ -168,7 +173,7 @@ struct ScanCommand: AsyncParsableCommand {
         let step = info.fps.map { 1 / $0 } ?? 0
         let duration = lastPts.map { $0 + step } ?? 0
         var eof = Records.eof(source: input, statistics: statistics, duration: duration, elapsed: elapsed)
-        if let publisher { eof.set("events", publisher.sequence) }
+        if let publisher { eof.set("events", publisher.count) }
         await writer.write(eof, flush: true)
         return status
     }

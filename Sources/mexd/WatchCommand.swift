@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import MexConfig
+
+/// `mexd watch`: a socket client, like gpspipe.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Connect to a running mexd and print its records as JSON Lines (or one line per event).",
+        discussion: """
+            Sends WATCH with the options given and prints what the daemon sends. With --since, \
+            the events journaled after that seq come first (POLL), so a client that was away \
+            loses nothing. Exits 0 when the daemon closes the connection, 69 when it cannot connect.
+            """)
+
+    @Option(help: "The daemon's socket.")
+    var socket = ProcessInfo.processInfo.environment["MEXD_SOCKET"] ?? DaemonSettings().socket
+
+    @Option(name: .customLong("source"), help: "Only this source (repeatable).")
+    var sources: [String] = []
+
+    @Flag(help: "Also FRAME records (per-frame faces and motion scores).")
+    var frames = false
+
+    @Option(help: "Also STATS records, at most every this many seconds.")
+    var stats: Double?
+
+    @Option(help: "First print the events journaled after this seq.")
+    var since: Int?
+
+    @Option(name: .shortAndLong, help: "Exit after this many EVENT records.")
+    var count: Int?
+
+    @Flag(help: "One line per event and source change instead of JSON.")
+    var human = false
+
+    func validate() throws {
+        if let count, count <= 0 { throw ValidationError("--count must be positive") }
+        if let since, since < 0 { throw ValidationError("--since must be >= 0") }
+        if let stats, stats < 0 { throw ValidationError("--stats must be >= 0") }
+    }
+
+    func run() throws {
+        let connection: SocketConnection
+        do { connection = try SocketConnection(path: socket) } catch {
+            FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+            throw ExitStatus.unavailable.exitCode
+        }
+        var watch: [String: Any] = ["class": "WATCH", "enable": true, "events": true, "frames": frames]
+        if let stats { watch["stats"] = stats }
+        if !sources.isEmpty { watch["sources"] = sources }
+        var requests = [watch]
+        if let since {
+            var poll: [String: Any] = ["class": "POLL", "since": since]
+            if !sources.isEmpty { poll["sources"] = sources }
+            requests.append(poll)
+        }
+        for request in requests {
+            let data = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
+            try connection.send(data + Data("\n".utf8))
+        }
+        var events = 0
+        // Each line is written as it comes (a pipe into another tool must not wait for a buffer).
+        let out = FileHandle.standardOutput
+        while let line = try connection.readLine() {
+            if human {
+                if let text = EventLine.human(line) { out.write(Data((text + "\n").utf8)) }
+            } else {
+                out.write(Data((line + "\n").utf8))
+            }
+            if line.hasPrefix(#"{"class":"EVENT""#) {
+                events += 1
+                if let count, events >= count { return }
+            }
+        }
+    }
+}
+
+/// A blocking Unix stream socket connection, read line by line.
+final class SocketConnection {
+    enum Failure: Error, CustomStringConvertible {
+        case connect(String, String)
+        case io(String)
+        var description: String {
+            switch self {
+            case let .connect(path, reason): "cannot connect to \(path): \(reason) (is mexd running?)"
+            case .io(let reason): reason
+            }
+        }
+    }
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.connect(path, String(cString: strerror(errno))) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw Failure.connect(path, "path too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw Failure.connect(path, reason)
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ data: Data) throws {
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure.io("send: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// The next line without its newline; nil when the daemon closed the connection.
+    func readLine() throws -> String? {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return buffer.isEmpty ? nil : String(decoding: buffer, as: UTF8.self) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure.io("recv: \(String(cString: strerror(errno)))")
+            }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+}
