@@ -30,7 +30,9 @@ final class DaemonResponder: ProtocolResponder {
             var model = JSONObject()
             model.set("name", card.name)
             model.set("version", card.date.map { "\(card.architectureVersion) \($0)" } ?? card.architectureVersion)
-            model.set("classes", .array(card.classes.map(JSONObject.Value.string)))
+            // As in EVENT's model object: the number of classes; the names are labels.
+            model.set("classes", card.classes.count)
+            model.set("labels", .array(card.classes.map(JSONObject.Value.string)))
             o.set("model", model)
         }
         return o

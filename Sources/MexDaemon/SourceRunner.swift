@@ -74,7 +74,13 @@ final class SourceRunner: Sendable {
             bus.publish(Records.source(name: name, state: "disabled", info: nil, reason: "disabled in the configuration"), source: name)
             return
         }
-        task.withLockedValue { $0 = Task { await self.run() } }
+        let thread = SourceThread(name: "mexd-\(name)")
+        task.withLockedValue {
+            $0 = Task(executorPreference: thread) {
+                await self.run()
+                thread.shutdown()
+            }
+        }
     }
 
     /// Stops the source; events under way end with `reason` ("shutdown", "reload",
@@ -124,7 +130,13 @@ final class SourceRunner: Sendable {
                 record.set("retry_in_s", backoff, decimals: 3)
                 record.set("attempt", attempt)
                 bus.publish(record, source: name)
-                do { try await Task.sleep(for: .seconds(backoff)) } catch { return }
+                do { try await Task.sleep(for: .seconds(backoff)) } catch {
+                    // Stopped while waiting: the last word on this source is that it is off.
+                    let why = stopReason.withLockedValue { $0 } ?? "shutdown"
+                    bus.board.update(name) { $0.state = "offline"; $0.reason = why }
+                    bus.publish(Records.source(name: name, state: "offline", info: nil, reason: why), source: name)
+                    return
+                }
                 backoff = min(backoff * 2, configuration.reconnectMax)
             }
         }

@@ -16,8 +16,9 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "The journal file (default: the configuration's [journal] path).")
     var journal: String?
 
-    @Option(name: [.customShort("c"), .customLong("config")], help: "The configuration file, for the journal's path.")
-    var config = ConfigurationLoader.defaultPath
+    @Option(name: [.customShort("c"), .customLong("config")],
+            help: "The configuration file, for the journal's path (default: \(ConfigurationLoader.defaultPath) if it exists).")
+    var config: String?
 
     @Option(help: "Only events after this seq.")
     var since: Int?
@@ -40,7 +41,19 @@ struct EventsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = journal ?? (try? ConfigurationLoader.load(contentsOf: config))?.configuration.journal.path ?? JournalSettings().path
+        let path: String
+        if let journal {
+            path = journal
+        } else if let config {
+            // A file the user named must load; the default one may be absent.
+            do { path = try ConfigurationLoader.load(contentsOf: config).configuration.journal.path } catch {
+                FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+                throw ExitStatus(error).exitCode
+            }
+        } else {
+            path = (try? ConfigurationLoader.load(contentsOf: ConfigurationLoader.defaultPath))?.configuration.journal.path
+                ?? JournalSettings().path
+        }
         let store: EventJournal
         do { store = try EventJournal(path: path, readOnly: true) } catch {
             FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))

@@ -28,7 +28,8 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "First print the events journaled after this seq.")
     var since: Int?
 
-    @Option(name: .shortAndLong, help: "Exit after this many EVENT records.")
+    // -n as in gpspipe; -c is --config everywhere else in mexd.
+    @Option(name: [.customShort("n"), .customLong("count")], help: "Exit after this many EVENT records.")
     var count: Int?
 
     @Flag(help: "One line per event and source change instead of JSON.")

@@ -29,23 +29,27 @@ private final class Client {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var tv = timeval(tv_sec: 0, tv_usec: 50_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }
 
     func send(_ line: String) { _ = Array((line + "\n").utf8).withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
 
-    /// Reads for `seconds`; true when the server closed the connection.
+    /// Reads for `seconds`; true when the server closed the connection. It polls and
+    /// sleeps rather than blocking, so the concurrency pool stays free for the server's
+    /// own tasks (POLL answers) while tests run side by side.
     @discardableResult
-    func read(_ seconds: Double) -> Bool {
+    func read(_ seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while Date() < deadline {
-            let n = recv(fd, &chunk, chunk.count, 0)
+            let n = recv(fd, &chunk, chunk.count, Int32(MSG_DONTWAIT))
             if n == 0 { return true }
-            if n > 0 { text += String(decoding: chunk[..<n], as: UTF8.self) }
+            if n > 0 {
+                text += String(decoding: chunk[..<n], as: UTF8.self)
+            } else {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
         }
         return false
     }
@@ -86,16 +90,17 @@ private final class Client {
         #expect(FileManager.default.fileExists(atPath: path))
         let third = ProtocolServer(responder: FixedResponder(), limits: ServerLimits(), logger: Logger(label: "test"))
         try await third.start(.path(path, mode: 0o660, group: nil))
-        #expect(try Client(path).read(0.2) == false)
+        let fresh = try Client(path)
+        #expect(await fresh.read(0.2) == false)
         await third.shutdown(final: [])
     }
 
     @Test func tooManyClientsAreToldAndClosed() async throws {
         let (server, path) = try await start { $0.maxClients = 1 }
         let first = try Client(path)
-        first.read(0.2)
+        await first.read(0.2)
         let second = try Client(path)
-        #expect(second.read(1), "the extra client is closed")
+        #expect(await second.read(1), "the extra client is closed")
         #expect(second.text.contains("too many clients"))
         #expect(first.count("VERSION") == 1)
         await server.shutdown(final: [])
@@ -104,16 +109,16 @@ private final class Client {
     @Test func aSilentClientWatchesAndPollAnswersInOrder() async throws {
         let (server, path) = try await start()
         let client = try Client(path)
-        client.read(0.6)
+        await client.read(0.6)
         #expect(client.count("WATCH") == 1, "\(client.text)")
         server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":9}"#))
         server.publish(OutgoingRecord(name: "FRAME", source: "cam0", line: #"{"class":"FRAME"}"#))
         client.send(#"{"class":"POLL","count":3}"#)
-        client.read(0.5)
+        await client.read(0.5)
         #expect(client.count("EVENT") == 4 && client.count("FRAME") == 0, "\(client.text)")
         #expect(client.text.contains(#"{"class":"POLL","count":3}"#))
         await server.shutdown(final: [OutgoingRecord(name: "SHUTDOWN", source: nil, line: #"{"class":"SHUTDOWN"}"#)])
-        client.read(0.5)
+        await client.read(0.5)
         #expect(client.text.hasSuffix(#"{"class":"SHUTDOWN"}"# + "\n"))
     }
 
@@ -122,18 +127,18 @@ private final class Client {
         let stuck = try Client(path)
         let reader = try Client(path)
         for client in [stuck, reader] { client.send(#"{"class":"WATCH","enable":true}"#) }
-        reader.read(0.3)
+        await reader.read(0.3)
         let payload = String(repeating: "x", count: 2000)
         var closed = false
         for seq in 1...200 {
             server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":\#(seq),"pad":"\#(payload)"}"#))
-            if seq % 20 == 0 { reader.read(0.05) }
+            if seq % 20 == 0 { await reader.read(0.05) }
         }
-        reader.read(0.5)
+        await reader.read(0.5)
         #expect(reader.count("EVENT") == 200, "a reading client gets every event")
         // The stuck client's connection was closed by the server: reading drains what
         // the kernel held, then ends.
-        closed = stuck.read(2)
+        closed = await stuck.read(2)
         #expect(closed)
         #expect(stuck.count("EVENT") < 200)
         #expect(server.hub.counters.disconnectedSlow == 1)
@@ -144,7 +149,7 @@ private final class Client {
         let (server, path) = try await start { $0.idleTimeout = 1 }
         let client = try Client(path)
         client.send(#"{"class":"WATCH","enable":false}"#)
-        #expect(client.read(3), "closed after the idle timeout")
+        #expect(await client.read(3), "closed after the idle timeout")
         #expect(client.text.contains("idle"))
         await server.shutdown(final: [])
     }

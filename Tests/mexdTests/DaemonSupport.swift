@@ -144,6 +144,12 @@ final class ProtocolClient {
     }
 
     func all(_ name: String) -> [[String: Any]] { records.filter { $0["class"] as? String == name } }
+
+    /// Reads until `condition` holds over everything read so far, or `timeout` passes.
+    func read(timeout: Double, untilAll condition: (ProtocolClient) -> Bool) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && !closed && !condition(self) { read(timeout: 0.3) }
+    }
 }
 
 extension Dictionary where Key == String, Value == Any {

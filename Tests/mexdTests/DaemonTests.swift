@@ -59,14 +59,19 @@ import Testing
         #expect(Set(sources.compactMap { $0["source"] as? String }) == ["clip", "quick", "ghost"])
 
         // Events flow while `unread` reads nothing.
-        a.read(timeout: 7)
+        // Generous: CI runs other suites beside this one on 2 cores.
+        a.read(timeout: 40, untilAll: { client in
+            !client.all("EVENT").isEmpty && client.all("EOF").contains { $0["source"] as? String == "quick" } && client.all("STATS").count >= 2
+        })
         for client in [b, silent] { client.read(timeout: 1) }
         #expect(a.all("EVENT").count >= 1, "events reach the watchers: \(daemon.stderr)")
         #expect(a.all("EOF").contains { $0["source"] as? String == "quick" }, "a file source ends with EOF")
         #expect(!b.all("EOF").contains { $0["source"] as? String == "quick" }, "b watches clip and ghost only")
         #expect(a.all("SOURCE").contains { $0["source"] as? String == "ghost" && $0["state"] as? String == "reconnecting" })
         #expect(a.all("STATS").count >= 2)
-        #expect(b.all("EVENT").count == a.all("EVENT").count && silent.all("EVENT").count == a.all("EVENT").count)
+        let seen = Set(a.all("EVENT").compactMap { $0.int("seq") })
+        #expect(seen.isSubset(of: Set(b.all("EVENT").compactMap { $0.int("seq") })), "every watcher gets every event")
+        #expect(seen.isSubset(of: Set(silent.all("EVENT").compactMap { $0.int("seq") })))
 
         // The client that had not read lost FRAME records (told by DROPPED), not EVENTs.
         unread.read(timeout: 3)
@@ -76,18 +81,18 @@ import Testing
         // SCAN queues a file as a one-off source of its own.
         b.send(#"{"class":"SCAN","path":"\#(TestVideos.h264MP4.path)"}"#)
         b.send(#"{"class":"SCAN","path":"/nonexistent.mp4"}"#)
-        b.read(timeout: 2) { $0.className == "ERROR" }
+        b.read(timeout: 10) { $0.className == "ERROR" }
         let scan = try #require(b.all("SCAN").first)
         #expect(scan["state"] as? String == "queued")
         #expect(b.all("ERROR").last?["request"] as? String == "SCAN")
-        a.read(timeout: 5) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
+        a.read(timeout: 20) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
         #expect(a.all("EOF").contains { $0["source"] as? String == scan["source"] as? String && $0.int("frames") == 300 })
 
         // SIGHUP with ghost gone from the file and a new spotter setting: the others
         // keep their connections.
         try daemon.writeConfig(sources: Self.sources(ghost: false) + "\n[spotter]\nmicro_max = 0.45\n", limits: "subscriber_queue = 16")
         daemon.signal(SIGHUP)
-        a.read(timeout: 2) { $0.className == "SOURCE" && $0["source"] as? String == "ghost" && $0["state"] as? String == "disabled" }
+        a.read(timeout: 10) { $0.className == "SOURCE" && $0["source"] as? String == "ghost" && $0["state"] as? String == "disabled" }
         #expect(a.all("SOURCE").last { $0["source"] as? String == "ghost" }?["state"] as? String == "disabled")
         for client in [a, b, silent] { client.read(timeout: 1) }
         #expect(!a.closed && !b.closed && !silent.closed)
@@ -118,7 +123,7 @@ import Testing
         #expect(first.waitForNotify("READY=1"))
         let watcher = try ProtocolClient(path: first.socketPath)
         watcher.send(#"{"class":"WATCH","enable":true}"#)
-        watcher.read(timeout: 20) { $0.className == "EVENT" }
+        watcher.read(timeout: 40) { $0.className == "EVENT" }
         let seen = watcher.all("EVENT").compactMap { $0.int("seq") }
         try #require(!seen.isEmpty, "an event before the kill: \(first.stderr)")
         first.signal(SIGKILL)
@@ -134,7 +139,7 @@ import Testing
         let polled = catcher.all("EVENT").compactMap { $0.int("seq") }
         #expect(Set(seen).isSubset(of: Set(polled)), "journaled before published: \(seen) in \(polled)")
         let lastBefore = polled.max() ?? 0
-        catcher.read(timeout: 20) { $0.className == "EVENT" }
+        catcher.read(timeout: 40) { $0.className == "EVENT" }
         let after = try #require(catcher.all("EVENT").compactMap { $0.int("seq") }.last)
         #expect(after > lastBefore, "seq continues after a restart")
         let watch = try MexdRun("watch", "--socket", second.socketPath, "--since", "0", "--count", "1", "--human")
