@@ -80,13 +80,14 @@ class Fanout:
             self.selector.register(s.sock, selectors.EVENT_READ, s)
         for s in self.subscribers:
             s.sock.sendall(WATCH)
-        self.busy = 0.0  # CPU seconds this process spent while pumping
+        self.read_delays = []  # seconds from epoll's answer to each recv()
 
     def pump(self, timeout):
         """Reads whatever is ready within `timeout` seconds."""
-        for key, _ in self.selector.select(timeout):
+        ready = self.selector.select(timeout)
+        now = time.time()
+        for key, _ in ready:
             s = key.data
-            now = time.time()
             try:
                 data = s.sock.recv(1 << 20)
             except BlockingIOError:
@@ -98,6 +99,7 @@ class Fanout:
                 self.selector.unregister(s.sock)
                 s.sock.close()
                 continue
+            self.read_delays.append(time.time() - now)
             s.feed(data, now)
 
     def pump_until(self, done, deadline):
