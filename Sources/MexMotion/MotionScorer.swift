@@ -31,10 +31,10 @@ public final class MotionScorer {
     private var field = FlowField(width: MotionScorer.cropSide, height: MotionScorer.cropSide)
     private var magnitudes: [Float] = []
 
-    public init() throws(VisionError) {
+    public init(preset: DenseOpticalFlow.Preset = .ultrafast) throws(VisionError) {
         // Ultrafast: 0.16 ms per 128x128 pair here (bench/face-flow), and its coarse
         // patches suit the few-pixel motions of a face well enough for a score.
-        flow = try DenseOpticalFlow(.dis(.ultrafast))
+        flow = try DenseOpticalFlow(.dis(preset))
     }
 
     /// `earlier` and `current` are the two frames' 128x128 crops under one box.

@@ -13,7 +13,7 @@ import MexVision
 public final class FacePipeline {
     public let source: String
     public let fps: Double
-    /// The flow's span: round(0.1 s x fps).
+    /// The motion score's span: round(settings.flowSpan x fps).
     public let gap: Int
 
     private let tracker: FaceTracker
@@ -25,6 +25,10 @@ public final class FacePipeline {
     private let settings: SpotterSettings
     private var recentFrames: [Frame] = []
     private var tracks: [Int: TrackState] = [:]
+    /// Spotters of tracks lost in the last `handOverFrames`, with their last box: a new
+    /// track on the same face takes its noise levels over rather than learning them anew.
+    private var retired: [(box: FaceBox, frame: Int, spotter: ApexSpotter)] = []
+    private let handOverFrames: Int
     private let historyFrames: Int
 
     /// What the last frame showed, per visible face: for FRAME records and analysis.
@@ -43,6 +47,7 @@ public final class FacePipeline {
 
     private struct TrackState {
         var spotter: ApexSpotter
+        var lastBox: FaceBox?
         var crops: CropHistory
         var inRun = false
         /// The onset face of the open run, which later frames are compared with.
@@ -53,15 +58,19 @@ public final class FacePipeline {
         var eventCrops: [Int: (pts: Double, crop: GrayImage)] = [:]
     }
 
+    /// `flow` is the DIS preset of the per-frame motion score: fast (variational
+    /// refinement) rather than ultrafast, whose noise hid the faintest expressions on
+    /// the noisier faces.
     public init(source: String, fps: Double, detector: HaarFaceDetector, spotter settings: SpotterSettings = SpotterSettings(),
-                tracking: FaceTracker.Options = FaceTracker.Options()) throws(VisionError) {
+                tracking: FaceTracker.Options = FaceTracker.Options(), flow: DenseOpticalFlow.Preset = .fast) throws(VisionError) {
         self.source = source
         self.fps = fps
         self.settings = settings
-        gap = max(1, Int((0.1 * fps).rounded()))
+        gap = max(1, Int((settings.flowSpan * fps).rounded()))
+        handOverFrames = Int((2 * fps).rounded())
         self.detector = detector
         tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
-        scorer = try MotionScorer()
+        scorer = try MotionScorer(preset: flow)
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
         keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + 0.1) * fps).rounded()) + gap + 2)
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + 0.5) * fps).rounded())
@@ -75,15 +84,20 @@ public final class FacePipeline {
         var events: [EventCandidate] = []
         lastObservations.removeAll(keepingCapacity: true)
         let live = Set(faces.map(\.trackID))
-        // A lost face ends its track; an expression under way is dropped with it.
-        for id in tracks.keys where !live.contains(id) { tracks[id] = nil }
+        // A lost face ends its track; an expression under way is dropped with it, but its
+        // spotter's noise levels are kept for a new track on the same face.
+        retired.removeAll { frame.index - $0.frame > handOverFrames }
+        for (id, state) in tracks where !live.contains(id) {
+            if let box = state.lastBox { retired.append((box, frame.index, state.spotter)) }
+            tracks[id] = nil
+        }
 
         // Briefly missed faces are still there (the detector blinked, not the face): they
         // keep being scored under their last box so that an expression in progress,
         // which can itself fool the detector, is not cut.
-        for face in faces where face.visible {
-            var state = tracks[face.trackID] ?? TrackState(spotter: ApexSpotter(fps: fps, gap: gap, settings: settings),
-                                                           crops: CropHistory(capacity: historyFrames))
+        for face in faces {
+            var state = tracks[face.trackID] ?? newTrack(face)
+            state.lastBox = face.box
             let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
             state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
             guard let earlierFrame = recentFrame(frame.index - gap) else {
@@ -146,6 +160,17 @@ public final class FacePipeline {
             tracks[face.trackID] = state
         }
         return events
+    }
+
+    /// A new track's state, with the spotter of a recently lost track on the same face.
+    private func newTrack(_ face: TrackedFace) -> TrackState {
+        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings)
+        if let i = retired.indices.max(by: { retired[$0].box.iou(face.box) < retired[$1].box.iou(face.box) }),
+           retired[i].box.iou(face.box) > 0.3 {
+            spotter = retired[i].spotter
+            retired.remove(at: i)
+        }
+        return TrackState(spotter: spotter, crops: CropHistory(capacity: historyFrames))
     }
 
     /// Ends the expressions under way (end of a file, shutdown).

@@ -138,18 +138,20 @@ public struct ApexSpotter: Sendable {
         let smoothed = window.mean
         // The noise levels learn from quiet frames only: not during a run, nor in the
         // tail of one (until the average is back under the threshold).
-        if run == nil && (armed || frames <= warmUpFrames) {
+        let warmingUp = quietRaw.count < warmUpFrames
+        if run == nil && (armed || warmingUp) {
             quietSmoothed.push(smoothed)
             quietRaw.push(score)
         }
         // The noise levels move slowly: refresh them twice a second, not every frame.
-        if frames % max(1, Int(fps / 2)) == 0 || frames == warmUpFrames {
+        if frames % max(1, Int(fps / 2)) == 0 || quietRaw.count == warmUpFrames {
             smoothedNoise = quietSmoothed.medianAndSigma()
             rawNoise = quietRaw.medianAndSigma()
         }
         let t = threshold
         smoothedHistory.push(smoothed)
-        guard frames > warmUpFrames else { return nil }
+        // Decide only with a noise level learned and the average filled.
+        guard !warmingUp && frames > smoothingFrames else { return nil }
 
         if var current = run {
             current.head = max(current.head, head)
@@ -237,7 +239,8 @@ public struct ApexSpotter: Sendable {
     /// the last still frame before them (bounded by the smoothing span and the margin).
     private func searchOnset(before frame: Int) -> Int {
         let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
-        let limit = smoothingFrames + marginFrames
+        // The average reaches T up to the score's span and the smoothing after the motion starts.
+        let limit = smoothingFrames + gap + marginFrames
         var first = frame
         // Still for 0.07 s (2 frames at 30 fps, 14 at 200): before the motion. Shorter
         // dips are noise within a slow start.
@@ -275,13 +278,14 @@ public struct ApexSpotter: Sendable {
         return finish(current, at: lastFrame)
     }
 
+    /// Starts the signal over after a gap in the track. The noise levels and the
+    /// threshold's history are kept: they belong to the face and the camera, not to one
+    /// stretch of track, and relearning them after every detector miss would learn them
+    /// from whatever motion the face resumed with.
     public mutating func reset() {
         window = SlidingStatistics(capacity: window.capacity)
         rawHistory = SlidingStatistics(capacity: rawHistory.capacity)
-        quietSmoothed = SlidingStatistics(capacity: quietSmoothed.capacity)
-        quietRaw = SlidingStatistics(capacity: quietRaw.capacity)
         armed = false
-        smoothedHistory = SlidingStatistics(capacity: smoothedHistory.capacity)
         run = nil
         frames = 0
     }

@@ -4,6 +4,7 @@ import Logging
 import MexCore
 import MexEvaluation
 import MexFace
+import MexMotion
 import MexPipeline
 import MexSource
 import MexSpotting
@@ -16,18 +17,47 @@ struct SpottingComparison: ParsableCommand {
 
     @Option(help: "Folder with videos/ and annotations.csv (python -m mextrain.synth output).") var data: String
     @Option(help: "Only videos whose name contains this.") var filter: String?
+    @Flag(help: "Print each annotation's best match and each unmatched event.") var verbose = false
+    @Option(help: "DIS preset of the motion score: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 1
+    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement).")
+    var set: [String] = []
+
+    func settings() throws -> SpotterSettings {
+        var s = SpotterSettings()
+        for item in set {
+            let parts = item.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--set name=value: \(item)") }
+            switch parts[0] {
+            case "flowSpan": s.flowSpan = value
+            case "smoothing": s.smoothing = value
+            case "noiseK": s.noiseK = value
+            case "lookAhead": s.lookAhead = value
+            case "rawK": s.rawK = value
+            case "returnFraction": s.returnFraction = value
+            case "minimumDisplacement": s.minimumDisplacement = value
+            case "minimumThreshold": s.minimumThreshold = value
+            default: throw ValidationError("unknown setting \(parts[0])")
+            }
+        }
+        return s
+    }
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let truth = try EvaluationFiles.readAnnotations(data + "/annotations.csv")
-        let videos = Array(Set(truth.map(\.video))).sorted().filter { filter == nil || $0.contains(filter!) }
+        // Every video in the folder: those without annotations (neutral) count false events.
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: data + "/videos"))?.filter { $0.hasSuffix(".mp4") } ?? []
+        let videos = Array(Set(truth.map(\.video) + files)).sorted().filter { filter == nil || $0.contains(filter!) }
         let detector = try HaarFaceDetector()
         var causal: [SpottedExpression] = [], offline: [SpottedExpression] = []
+        var totalFrames = 0
         var latencies: [(kind: SpottedInterval.Kind, seconds: Double, apexError: Int)] = []
         for video in videos {
             let reader = try FFmpegVideoReader(location: "\(data)/videos/\(video)", logger: logger)
             let fps = reader.info.fps ?? 30
-            let pipeline = try FacePipeline(source: video, fps: fps, detector: detector)
+            let spotter = try settings()
+            let pipeline = try FacePipeline(source: video, fps: fps, detector: detector, spotter: spotter,
+                                            flow: DenseOpticalFlow.Preset(rawValue: preset) ?? .fast)
             var scores: [Int: [Int: Double]] = [:]   // track -> frame -> score
             var frames = 0
             var events: [EventCandidate] = []
@@ -37,6 +67,7 @@ struct SpottingComparison: ParsableCommand {
                 frames += 1
             }
             events += pipeline.finish()
+            totalFrames += Int(Double(frames) * 30 / fps)
             let gt = truth.filter { $0.video == video }
             for e in events {
                 causal.append(SpottedExpression(video: video, interval: Interval(onset: e.onset.frame, offset: e.offset.frame),
@@ -49,17 +80,30 @@ struct SpottingComparison: ParsableCommand {
             // Offline on the main track's scores (missing frames count as still).
             if let main = scores.max(by: { $0.value.count < $1.value.count })?.value {
                 let series = (0..<frames).map { main[$0] ?? 0 }
-                let gap = max(1, Int((0.1 * fps).rounded()))
-                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap) {
+                let gap = pipeline.gap
+                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap, settings: spotter) {
                     offline.append(SpottedExpression(video: video, interval: Interval(onset: s.onset, offset: s.offset),
                                                      kind: s.kind == .macro ? .macro : .micro))
                 }
             }
             let found = SpottingEvaluation.evaluate(truth: gt, predictions: causal.filter { $0.video == video })
+            if verbose {
+                let mine = causal.filter { $0.video == video }
+                for g in gt {
+                    let best = mine.max { g.interval.iou($0.interval) < g.interval.iou($1.interval) }
+                    print("    truth \(g.interval.onset)-\(g.interval.offset) \(g.kind)  best \(best.map { "\($0.interval.onset)-\($0.interval.offset) \($0.kind) IoU " + String(format: "%.2f", g.interval.iou($0.interval)) } ?? "none")")
+                }
+                for p in mine where !gt.contains(where: { $0.interval.iou(p.interval) >= 0.5 }) {
+                    print("    false \(p.interval.onset)-\(p.interval.offset) \(p.kind)")
+                }
+            }
             print("  \(video): \(gt.count) annotated, \(causal.filter { $0.video == video }.count) spotted, TP \(found.overall.truePositives)")
         }
         let c = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: causal)
         let o = SpottingEvaluation.evaluate(truth: truth.filter { videos.contains($0.video) }, predictions: offline)
+        let minutes = Double(totalFrames) / (30 * 60)
+        print(String(format: "  %d frames; causal events per minute outside annotations: %.2f (at 30 fps frames)", totalFrames,
+                     Double(c.overall.falsePositives) / max(minutes, 1e-9)))
         print("spotting on \(videos.count) videos (F1 at IoU >= 0.5)          micro   macro overall")
         print(String(format: "  causal (mexd)                                  %.3f   %.3f   %.3f", c.micro.f1, c.macro.f1, c.overall.f1))
         print(String(format: "  offline (centred smoothing, whole-video T)     %.3f   %.3f   %.3f", o.micro.f1, o.macro.f1, o.overall.f1))

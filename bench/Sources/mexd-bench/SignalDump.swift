@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MexCore
+import MexFace
+import MexMotion
+import MexSource
+import MexVision
+
+/// Per-frame motion signals of the first face, for studying the spotter's input: the
+/// 0.1 s speed score and the displacement from frames further back, all under frame
+/// t's box. Missed frames are scored under the track's held box.
+struct SignalDump: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "signals")
+    @Argument var video: String
+    @Option(help: "Look-backs in seconds for the displacement columns.") var back: [Double] = [0.2, 0.3, 0.5]
+    @Option(help: "DIS preset: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 0
+
+    func run() throws {
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let reader = try FFmpegVideoReader(location: video, logger: logger)
+        let fps = reader.info.fps ?? 30
+        let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: fps)
+        let scorer = try MotionScorer(preset: DenseOpticalFlow.Preset(rawValue: preset) ?? .ultrafast)
+        let gap = max(1, Int((0.1 * fps).rounded()))
+        let backs = back.map { max(1, Int(($0 * fps).rounded())) }
+        let keep = (backs.max() ?? gap) + 1
+        var ring: [Frame] = []
+        print("frame,track,visible,speed,blink," + back.map { "d\($0)" }.joined(separator: ","))
+        while let frame = try reader.nextFrame() {
+            ring.append(frame)
+            if ring.count > max(keep, gap + 1) { ring.removeFirst() }
+            guard let face = try tracker.update(frame).first else { continue }
+            let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
+            func earlier(_ k: Int) throws -> MotionSample? {
+                guard ring.count > k else { return nil }
+                return try scorer.score(earlier: try ring[ring.count - 1 - k].image.crop(face.box, size: MotionScorer.cropSide), current: crop)
+            }
+            guard let speed = try earlier(gap) else { continue }
+            var line = "\(frame.index),\(face.trackID),\(face.visible ? 1 : 0),\(String(format: "%.4f", speed.score)),\(speed.blink ? 1 : 0)"
+            for k in backs { line += "," + ((try earlier(k)).map { String(format: "%.4f", $0.score) } ?? "") }
+            print(line)
+        }
+    }
+}
