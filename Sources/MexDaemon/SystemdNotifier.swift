@@ -1,4 +1,5 @@
 import Foundation
+import MexServer
 
 /// sd_notify(3), written out: datagrams to $NOTIFY_SOCKET. A path starting with '@'
 /// is an abstract socket (the '@' stands for a leading NUL byte). Without
@@ -31,21 +32,14 @@ public struct SystemdNotifier: Sendable {
     @discardableResult
     public func notify(_ state: String) -> Bool {
         guard let address else { return false }
-        var un = sockaddr_un()
-        un.sun_family = sa_family_t(AF_UNIX)
-        guard address.count < MemoryLayout.size(ofValue: un.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &un.sun_path) { raw in raw.copyBytes(from: address) }
-        // Abstract names are exactly as long as given; paths include their NUL.
-        let length = MemoryLayout<sa_family_t>.size + address.count + (address[0] == 0 ? 0 : 1)
+        guard let target = UnixSocketAddress(address) else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let bytes = Array(state.utf8)
         // Never wait: a notify socket nobody reads must not stall the daemon.
-        let sent = withUnsafePointer(to: &un) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, socklen_t(length)) }
-            }
+        let sent = target.withSockaddr { sa, length in
+            bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length) }
         }
         return sent == bytes.count
     }

@@ -107,21 +107,15 @@ public final class ProtocolServer: Sendable {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw .bind(path, reason: "exists and is not a socket") }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .bind(path, reason: "path too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        switch UnixSocketAddress.connect(path: path) {
+        case .success(let fd):
+            close(fd)
+            throw .inUse(path)
+        case .failure(let error) where error.code == .ENAMETOOLONG:
+            throw .bind(path, reason: "path too long")
+        case .failure:
+            break
         }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if connected == 0 { throw .inUse(path) }
         unlink(path)
     }
 

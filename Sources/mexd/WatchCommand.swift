@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MexConfig
+import MexServer
 
 /// `mexd watch`: a socket client, like gpspipe.
 struct WatchCommand: ParsableCommand {
@@ -94,23 +95,9 @@ final class SocketConnection {
     private var buffer: [UInt8] = []
 
     init(path: String) throws {
-        fd = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.connect(path, String(cString: strerror(errno))) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw Failure.connect(path, "path too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw Failure.connect(path, reason)
+        switch UnixSocketAddress.connect(path: path) {
+        case .success(let fd): self.fd = fd
+        case .failure(let error): throw Failure.connect(path, String(cString: strerror(error.code.rawValue)))
         }
     }
 
