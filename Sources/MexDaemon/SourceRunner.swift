@@ -277,6 +277,12 @@ final class SourceRunner: Sendable {
 
         let cancelled = Task.isCancelled
         let wasStalled = stalled.withLockedValue { $0 }
+        var statistics = await stream.finalStatistics()
+        statistics.frames = count
+        // A URL read as a file (http://, tcp://) that breaks off is a dropped stream, to
+        // be reconnected; a local file that ends early is just a short file.
+        let dropped = !cancelled && !wasStalled && failure == nil && statistics.endReason == .truncated
+            && configuration.location.contains("://")
         let reason: String
         if cancelled {
             reason = stopReason.withLockedValue { $0 } ?? "shutdown"
@@ -284,17 +290,17 @@ final class SourceRunner: Sendable {
             reason = "stall: no frame for \(JSONObject.formatNumber(configuration.stallTimeout, decimals: 1)) s"
         } else if let failure {
             reason = "\(failure)"
+        } else if dropped {
+            reason = "stream broke off: " + (statistics.warnings.last ?? "read error")
         } else {
             reason = isFile ? "eof" : "end of stream"
         }
         // Events under way end here: a reconnect starts afresh.
-        let endReason = cancelled ? reason : (wasStalled ? "stall" : (failure != nil || !isFile ? "source_lost" : "eof"))
+        let endReason = cancelled ? reason : (wasStalled ? "stall" : (failure != nil || dropped || !isFile ? "source_lost" : "eof"))
         for event in pipeline.finish() { publisher.publish(event, endReason: endReason) }
         await publisher.drain()
-        var statistics = await stream.finalStatistics()
-        statistics.frames = count
 
-        if isFile && !wasStalled && (failure == nil || !cancelled) && !cancelled {
+        if isFile && !wasStalled && !dropped && !cancelled {
             // Files end once, with their totals: a damaged file is not read again.
             let step = info.fps.map { 1 / $0 } ?? 0
             var eof = Records.eof(source: name, statistics: statistics, duration: lastPts.map { $0 + step } ?? 0,

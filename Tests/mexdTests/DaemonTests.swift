@@ -164,3 +164,75 @@ import Testing
         #expect(missing.status == 66)
     }
 }
+
+/// A stream source that stops sending goes offline and comes back on a new connection.
+@Suite struct DaemonReconnectTests {
+    /// Serves the test stream over raw TCP: the first connection gets it and is then
+    /// held open with nothing more (a stalled camera); the second gets it and is closed.
+    final class StallingServer: @unchecked Sendable {
+        let port: UInt16
+        private let listener: Int32
+        private(set) var connections = 0
+
+        init(payload: Data) {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            port = UInt16(bigEndian: address.sin_port)
+            listen(fd, 4)
+            listener = fd
+            Thread { [self] in
+                var held: [Int32] = []
+                for round in 0..<2 {
+                    let client = accept(fd, nil, nil)
+                    if client < 0 { return }
+                    connections += 1
+                    payload.withUnsafeBytes { raw in
+                        var offset = 0
+                        while offset < raw.count {
+                            let n = send(client, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                            if n <= 0 { break }
+                            offset += n
+                        }
+                    }
+                    if round == 0 { held.append(client) } else { close(client) }
+                }
+                Thread.sleep(forTimeInterval: 30)
+                held.forEach { close($0) }
+            }.start()
+        }
+
+        deinit { close(listener) }
+    }
+
+    @Test func aStalledStreamGoesOfflineReconnectsAndCarriesOn() throws {
+        let server = StallingServer(payload: try Data(contentsOf: TestVideos.h264TS))
+        let daemon = try DaemonUnderTest(sources: """
+            [sources.stream]
+            kind = "file"
+            path = "tcp://127.0.0.1:\(server.port)"
+            stall_timeout = 1
+            reconnect_initial = 0.2
+            reconnect_max = 0.5
+            """)
+        #expect(daemon.waitForNotify("READY=1"), "\(daemon.stderr)")
+        let client = try ProtocolClient(path: daemon.socketPath)
+        client.send(#"{"class":"WATCH","enable":true}"#)
+        client.read(timeout: 60, untilAll: { $0.all("EOF").contains { $0["source"] as? String == "stream" } })
+        let states = client.all("SOURCE").filter { $0["source"] as? String == "stream" }.compactMap { $0["state"] as? String }
+        #expect(states.contains("offline"), "\(states) \(daemon.stderr)")
+        #expect(states.contains("reconnecting"))
+        #expect(states.filter { $0 == "online" }.count >= 1, "online again on the new connection")
+        #expect(server.connections == 2)
+        let eof = try #require(client.all("EOF").first)
+        #expect(eof.int("frames") == 300, "the second connection's stream is read whole")
+        daemon.signal(SIGTERM)
+        #expect(daemon.exitStatus() == 0)
+    }
+}
