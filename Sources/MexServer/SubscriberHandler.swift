@@ -30,6 +30,9 @@ final class SubscriberHandler: ChannelInboundHandler {
     private var lastStats: NIODeadline?
     private var timers: [Scheduled<Void>] = []
     private var idleCheck: RepeatedTask?
+    /// The last async answer (POLL, SCAN) under way, which the next one waits for.
+    private var previousAnswer: Task<Void, Never>?
+    private var pendingAnswers = 0
 
     init(id: Int, hub: SubscriberHub, responder: any ProtocolResponder, limits: ServerLimits, logger: Logger) {
         self.id = id
@@ -74,7 +77,7 @@ final class SubscriberHandler: ChannelInboundHandler {
         for piece in splitter.feed(buffer) {
             switch piece {
             case .tooLong:
-                enqueue(OutgoingRecord(Records.error("request line longer than \(limits.requestLineBytes) bytes; skipped")), force: true)
+                answer([OutgoingRecord(Records.error("request line longer than \(limits.requestLineBytes) bytes; skipped"))])
             case .line(let line):
                 handle(line)
             }
@@ -101,7 +104,7 @@ final class SubscriberHandler: ChannelInboundHandler {
         case .failure(let failure):
             requested = true
             lastRequest = .now()
-            enqueue(OutgoingRecord(Records.error(failure.message)), force: true)
+            answer([OutgoingRecord(Records.error(failure.message))])
         case .success(nil):
             return
         case .success(let request?):
@@ -116,12 +119,11 @@ final class SubscriberHandler: ChannelInboundHandler {
         case .watch(let change):
             watch.apply(change)
             hub.setWantsFrames(id, watch.enabled && watch.frames)
-            if watch.enabled { enqueue(OutgoingRecord(responder.sources()), force: true) }
-            enqueue(OutgoingRecord(watch.record), force: true)
+            answer((watch.enabled ? [OutgoingRecord(responder.sources())] : []) + [OutgoingRecord(watch.record)])
         case .sources:
-            enqueue(OutgoingRecord(responder.sources()), force: true)
+            answer([OutgoingRecord(responder.sources())])
         case .version:
-            enqueue(OutgoingRecord(responder.version()), force: true)
+            answer([OutgoingRecord(responder.version())])
         case .poll(var poll):
             poll.count = min(poll.count ?? (poll.since == nil ? 10 : limits.pollMaximum), limits.pollMaximum)
             respond(name: "POLL") { [responder, poll] in
@@ -136,17 +138,33 @@ final class SubscriberHandler: ChannelInboundHandler {
         }
     }
 
-    /// Runs an async answer off the event loop and queues its records, in order, when
-    /// it is ready; answers are not subject to the queue bound (the client asked).
+    /// Runs an async answer off the event loop and queues its records when it is
+    /// ready, after the answers to this client's earlier requests: answers come in the
+    /// order asked. They are not subject to the queue bound (the client asked).
     private func respond(name: String, _ work: @escaping @Sendable () async throws -> [OutgoingRecord]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        Task {
+        let before = previousAnswer
+        pendingAnswers += 1
+        previousAnswer = Task {
             let records: [OutgoingRecord]
             do { records = try await work() } catch { records = [OutgoingRecord(Records.error("\(error)", request: name))] }
+            await before?.value
             loop.execute {
-                for record in records { bound.value.enqueue(record, force: true) }
+                let handler = bound.value
+                for record in records { handler.enqueue(record, force: true) }
+                handler.pendingAnswers -= 1
+                if handler.pendingAnswers == 0 { handler.previousAnswer = nil }
             }
+        }
+    }
+
+    /// Queues an immediate answer, behind any async answer still under way.
+    private func answer(_ records: [OutgoingRecord]) {
+        if pendingAnswers == 0 {
+            for record in records { enqueue(record, force: true) }
+        } else {
+            respond(name: "") { records }
         }
     }
 

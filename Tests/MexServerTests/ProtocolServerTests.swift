@@ -122,6 +122,19 @@ private final class Client {
         #expect(client.text.hasSuffix(#"{"class":"SHUTDOWN"}"# + "\n"))
     }
 
+    @Test func answersComeInTheOrderAsked() async throws {
+        let (server, path) = try await start()
+        let client = try Client(path)
+        client.send(#"{"class":"POLL","count":2}"# + "\n" + #"{"class":"VERSION"}"# + "\n" + #"{"class":"SCAN","path":"/x"}"# + "\n" + "oops")
+        await client.read(0.5)
+        let names = client.text.split(separator: "\n").compactMap { line -> String? in
+            guard let start = line.range(of: #""class":""#)?.upperBound, let end = line[start...].firstIndex(of: "\"") else { return nil }
+            return String(line[start..<end])
+        }
+        #expect(names == ["VERSION", "POLL", "EVENT", "EVENT", "VERSION", "ERROR", "ERROR"], "\(names)")
+        await server.shutdown(final: [])
+    }
+
     @Test func aClientThatCannotTakeAnEventIsDisconnectedOthersAreNot() async throws {
         let (server, path) = try await start { $0.subscriberQueue = 4 }
         let stuck = try Client(path)

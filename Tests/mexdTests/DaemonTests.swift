@@ -81,11 +81,11 @@ import Testing
         // SCAN queues a file as a one-off source of its own.
         b.send(#"{"class":"SCAN","path":"\#(TestVideos.h264MP4.path)"}"#)
         b.send(#"{"class":"SCAN","path":"/nonexistent.mp4"}"#)
-        b.read(timeout: 10) { $0.className == "ERROR" }
+        b.read(timeout: 30, untilAll: { !$0.all("SCAN").isEmpty && !$0.all("ERROR").isEmpty })
         let scan = try #require(b.all("SCAN").first)
         #expect(scan["state"] as? String == "queued")
         #expect(b.all("ERROR").last?["request"] as? String == "SCAN")
-        a.read(timeout: 20) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
+        a.read(timeout: 40) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
         #expect(a.all("EOF").contains { $0["source"] as? String == scan["source"] as? String && $0.int("frames") == 300 })
 
         // SIGHUP with ghost gone from the file and a new spotter setting: the others
