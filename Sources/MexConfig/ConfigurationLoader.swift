@@ -247,6 +247,8 @@ private struct ConfigurationDecoder {
         read("raw_k", .nonNegative, \.rawK)
         read("return_fraction", .fraction, \.returnFraction)
         read("minimum_displacement", .nonNegative, \.minimumDisplacement)
+        read("onset_pre_roll", .nonNegative, \.onsetPreRoll)
+        read("boundary_fraction", .fraction, \.boundaryFraction)
         read("search_margin", .nonNegative, \.searchMargin)
         read("min_duration", .nonNegative, \.minDuration)
         read("micro_max", .positive, \.microMax)
