@@ -42,8 +42,10 @@ public struct SpotterSettings: Sendable, Equatable {
     /// one box, still faces measured about 0.04 and the faintest expression about 0.2.
     public var minimumDisplacement = 0.15
     /// The displacement's reference face is taken this long before the first raw frame
-    /// that moves: the raw score crosses its noise level a few frames into a smooth onset.
-    public var onsetPreRoll = 0.1
+    /// that moves: the raw score crosses its noise level a few frames into a smooth onset,
+    /// up to 0.3 s into a faint one, and a reference inside the expression never sees
+    /// the face come back. Too early costs little: the onset is read from the profile.
+    public var onsetPreRoll = 0.2
     /// Onset and offset are the frames around the apex still within this fraction of
     /// the way from the displacement's floor to its peak (`DisplacementProfile`).
     public var boundaryFraction = 0.1
