@@ -249,6 +249,7 @@ private struct ConfigurationDecoder {
         read("minimum_displacement", .nonNegative, \.minimumDisplacement)
         read("onset_pre_roll", .nonNegative, \.onsetPreRoll)
         read("boundary_fraction", .fraction, \.boundaryFraction)
+        read("settle_limit", .positive, \.settleLimit)
         read("search_margin", .nonNegative, \.searchMargin)
         read("min_duration", .nonNegative, \.minDuration)
         read("micro_max", .positive, \.microMax)

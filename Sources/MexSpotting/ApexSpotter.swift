@@ -70,6 +70,8 @@ public struct ApexSpotter: Sendable {
         var displacementPeak = 0.0
         var displacementApex: Int?
         var backSince: Int?
+        /// The first frame of the current stretch of still raw scores.
+        var stillSince: Int?
         /// Every displacement given, for the onset, apex and offset at the end.
         var profile = DisplacementProfile()
         var head = 0.0
@@ -163,7 +165,7 @@ public struct ApexSpotter: Sendable {
             if smoothed > current.peak { current.peak = smoothed; current.peakFrame = frame }
             if let d = displacement {
                 run = current
-                return followDisplacement(d, score: score, frame: frame)
+                return followDisplacement(d, score: score, smoothed: smoothed, frame: frame)
             }
             // Hysteresis: once started, a run lasts while the average stays above the
             // lower level, which bridges the slow moment at an expression's apex.
@@ -208,7 +210,7 @@ public struct ApexSpotter: Sendable {
     }
 
     /// The open run given this frame's distance from the onset face.
-    private mutating func followDisplacement(_ d: Double, score: Double, frame: Int) -> SpottedInterval? {
+    private mutating func followDisplacement(_ d: Double, score: Double, smoothed: Double, frame: Int) -> SpottedInterval? {
         guard var current = run else { return nil }
         defer { if run != nil { run = current } }
         current.profile.append(frame: frame, displacement: d)
@@ -233,11 +235,22 @@ public struct ApexSpotter: Sendable {
             current.backSince = nil
         }
         let settled = current.backSince.map { frame - $0 + 1 >= lookAheadFrames } ?? false
-        let tooLong = frame - current.onset > longest
-        guard settled || tooLong else { return nil }
+        // Still for `settleLimit` (the average under the run's lower level: single noisy
+        // raw frames at 200 fps do not count) without coming back: the face has come to
+        // rest away from the reference, which drifted, or was not neutral (a run opened
+        // part-way into a slow expression). Ended now rather than at `macroMax`, where it
+        // would have swallowed the expressions that follow: an expression if the face
+        // had come back after the apex before it drifted, else movement.
+        current.stillSince = smoothed < current.lowThreshold ? current.stillSince ?? frame : nil
+        let settledAway = current.stillSince.map { Double(frame - $0 + 1) >= settings.settleLimit * fps } ?? false
+        guard settled || settledAway || frame - current.onset > longest else { return nil }
         run = nil
         guard current.displacementApex != nil, current.displacementPeak > 0,
               let bounds = current.profile.boundaries(reference: current.onset, fraction: settings.boundaryFraction) else { return nil }
+        let cameBack = !settled && bounds.offset.flatMap { offset in
+            current.profile.value(at: offset).map { current.profile.hasReturned($0, fraction: settings.returnFraction) }
+        } == true
+        let tooLong = !settled && !cameBack
         // Without a frame back within the level, the first still frame back near the
         // reference face: the stillness test reads frame t's score, which covers motion
         // up to gap - 1 frames before t.

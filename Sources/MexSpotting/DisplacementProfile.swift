@@ -36,6 +36,14 @@ public struct DisplacementProfile: Sendable {
     /// Onset, apex and (if the face came back within the level) offset. `reference`
     /// is the still frame the displacements are measured from: the onset when no
     /// frame before the apex is still.
+    /// The displacement of `frame`, if given.
+    public func value(at frame: Int) -> Double? {
+        guard let first = frames.first, frame >= first, frame - first < frames.count, frames[frame - first] == frame else {
+            return frames.firstIndex(of: frame).map { values[$0] }
+        }
+        return values[frame - first]
+    }
+
     /// The closest any frame before the apex came to the reference (0 with none).
     public var floorBeforePeak: Double {
         guard let top = values.indices.max(by: { values[$0] < values[$1] }), top > 0 else { return 0 }

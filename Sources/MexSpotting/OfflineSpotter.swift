@@ -52,7 +52,7 @@ public enum OfflineSpotter {
                     let longest = Int(((settings.macroMax + settings.searchMargin) * fps).rounded())
                     let lookAhead = max(1, Int((settings.lookAhead * fps).rounded()))
                     var profile = DisplacementProfile()
-                    var backSince: Int?
+                    var backSince: Int?, stillSince: Int?
                     var f = reference + 1
                     // Up to the frame where the average reached T, as the causal spotter's
                     // backfill; then frame by frame until the face is back and still.
@@ -67,13 +67,20 @@ public enum OfflineSpotter {
                             backSince = nil
                         }
                         if let back = backSince, f - back + 1 >= lookAhead { break }
-                        if f - reference > longest { tooLong = true; break }
+                        stillSince = smoothed[f] < low ? stillSince ?? f : nil
+                        let settledAway = stillSince.map { Double(f - $0 + 1) >= settings.settleLimit * fps } ?? false
+                        if f - reference > longest || settledAway { tooLong = true; break }
                     }
                     end = max(end, min(f, scores.count - 1))
                     guard let top = profile.peak, top.value >= settings.minimumDisplacement,
                           let bounds = profile.boundaries(reference: reference, fraction: settings.boundaryFraction) else {
                         i = end + 1
                         continue
+                    }
+                    // Settled away from the reference after coming back: an expression.
+                    if tooLong, let back = bounds.offset, let d = profile.value(at: back),
+                       profile.hasReturned(d, fraction: settings.returnFraction) {
+                        tooLong = false
                     }
                     onset = bounds.onset
                     apex = bounds.apex

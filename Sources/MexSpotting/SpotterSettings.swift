@@ -37,6 +37,10 @@ public struct SpotterSettings: Sendable, Equatable {
     /// displacement's floor to its peak. Not all the way: a face that drifts while the
     /// expression lasts never comes back to the reference exactly.
     public var returnFraction = 0.5
+    /// A run whose face has been still this long without coming back is movement (the
+    /// face came to rest elsewhere). Longer than the longest still apex of a macro-
+    /// expression (the generator holds up to 1.9 s).
+    public var settleLimit = 2.0
     /// A run whose face moves less than this from its reference face (pixels of the
     /// 128 px crop) is not an expression. On the dev set, with every frame cut under the
     /// one box, still faces measured about 0.04 and the faintest expression about 0.2.

@@ -135,6 +135,7 @@ func spotterSettings(_ items: [String]) throws -> SpotterSettings {
         case "minimumThreshold": s.minimumThreshold = value
         case "onsetPreRoll": s.onsetPreRoll = value
         case "boundaryFraction": s.boundaryFraction = value
+        case "settleLimit": s.settleLimit = value
         default: throw ValidationError("unknown setting \(parts[0])")
         }
     }
