@@ -35,6 +35,7 @@ extension DaemonConfiguration {
                              ("noise_k", s.noiseK), ("minimum_threshold", s.minimumThreshold),
                              ("hysteresis", s.hysteresis), ("look_ahead", s.lookAhead), ("raw_k", s.rawK),
                              ("return_fraction", s.returnFraction), ("minimum_displacement", s.minimumDisplacement),
+                             ("onset_pre_roll", s.onsetPreRoll), ("boundary_fraction", s.boundaryFraction), ("settle_limit", s.settleLimit),
                              ("search_margin", s.searchMargin), ("min_duration", s.minDuration),
                              ("micro_max", s.microMax), ("macro_max", s.macroMax)] {
             out.key(key, value)

@@ -72,8 +72,8 @@ public final class FacePipeline {
         tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
         scorer = try MotionScorer(preset: flow)
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
-        keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + 0.1) * fps).rounded()) + gap + 2)
-        historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + 0.5) * fps).rounded())
+        keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
+        historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll + 0.5) * fps).rounded())
     }
 
     /// Processes one frame; returns the expressions that ended with it.
@@ -120,15 +120,23 @@ public final class FacePipeline {
             }
             let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion,
                                             displacement: displacement)
-            // A run that opened on this frame: the frames since its onset get their
-            // displacement now, from the crops kept.
+            // A run that opened on this frame: the frames since its reference get their
+            // displacement now, all cut under the reference's box as the frames after
+            // it will be (the box is frozen there below): the track's box moving and
+            // rescaling on the way is not facial motion. Frames no longer held fall back
+            // on the crops kept.
             if closed == nil, let onset = state.spotter.referenceFrame, state.reference == nil,
                let reference = state.crops.entry(onset) {
-                state.reference = (reference.frame, reference.crop)
+                func cut(_ f: Int) throws(VisionError) -> GrayImage? {
+                    if let full = recentFrame(f) { return try full.image.crop(reference.box, size: MotionScorer.cropSide) }
+                    return state.crops.entry(f)?.crop
+                }
+                let referenceCrop = try cut(onset) ?? reference.crop
+                state.reference = (reference.frame, referenceCrop)
                 var values: [(frame: Int, displacement: Double)] = []
                 for f in (onset + 1)...frame.index {
-                    if let entry = state.crops.entry(f) {
-                        values.append((f, try scorer.score(earlier: reference.crop, current: entry.crop).score))
+                    if let current = try cut(f) {
+                        values.append((f, try scorer.score(earlier: referenceCrop, current: current).score))
                     }
                 }
                 state.spotter.backfill(values)

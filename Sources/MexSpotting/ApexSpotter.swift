@@ -41,6 +41,7 @@ public struct ApexSpotter: Sendable {
     private let lookAheadFrames: Int
     private let warmUpFrames: Int
     private let marginFrames: Int
+    private let preRollFrames: Int
     /// Gaps in a track up to this long (0.1 s) are bridged rather than restarting.
     private let maxFillFrames: Int
     private var window: SlidingStatistics      // the last `smoothing` raw scores
@@ -69,6 +70,10 @@ public struct ApexSpotter: Sendable {
         var displacementPeak = 0.0
         var displacementApex: Int?
         var backSince: Int?
+        /// The first frame of the current stretch of still raw scores.
+        var stillSince: Int?
+        /// Every displacement given, for the onset, apex and offset at the end.
+        var profile = DisplacementProfile()
         var head = 0.0
     }
     private var run: Run?
@@ -85,11 +90,12 @@ public struct ApexSpotter: Sendable {
         lookAheadFrames = max(1, Int((settings.lookAhead * fps).rounded()))
         warmUpFrames = Int((settings.warmUp * fps).rounded())
         marginFrames = Int((settings.searchMargin * fps).rounded())
+        preRollFrames = Int((settings.onsetPreRoll * fps).rounded())
         maxFillFrames = max(1, Int((0.1 * fps).rounded()))
         window = SlidingStatistics(capacity: smoothingFrames)
         smoothedHistory = SlidingStatistics(capacity: max(1, Int((settings.history * fps).rounded())))
         // Long enough to look back over the longest event, the smoothing and the margin.
-        let rawSpan = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin) * fps).rounded()) + gap
+        let rawSpan = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll) * fps).rounded()) + gap
         rawHistory = SlidingStatistics(capacity: rawSpan)
         quietSmoothed = SlidingStatistics(capacity: smoothedHistory.capacity)
         quietRaw = SlidingStatistics(capacity: smoothedHistory.capacity)
@@ -98,8 +104,9 @@ public struct ApexSpotter: Sendable {
     /// True while a run above the threshold is open.
     public var isInRun: Bool { run != nil }
 
-    /// While a run is open: the onset frame, whose face the pipeline should compare
-    /// every following frame with (`push`'s `displacement`).
+    /// While a run is open: the reference frame, a little before the motion began, whose
+    /// face the pipeline should compare every following frame with (`push`'s
+    /// `displacement`). The onset itself is read from those displacements at the end.
     public var referenceFrame: Int? { run?.onset }
 
     /// The threshold now (for records and tests).
@@ -158,7 +165,7 @@ public struct ApexSpotter: Sendable {
             if smoothed > current.peak { current.peak = smoothed; current.peakFrame = frame }
             if let d = displacement {
                 run = current
-                return followDisplacement(d, score: score, frame: frame)
+                return followDisplacement(d, score: score, smoothed: smoothed, frame: frame)
             }
             // Hysteresis: once started, a run lasts while the average stays above the
             // lower level, which bridges the slow moment at an expression's apex.
@@ -181,7 +188,7 @@ public struct ApexSpotter: Sendable {
         if smoothed >= t && smoothed > 0 {
             armed = false
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
-            run = Run(start: frame, onset: searchOnset(before: frame), peakFrame: frame, peak: smoothed, threshold: t,
+            run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
                       lowThreshold: low, lastAbove: frame, head: head)
         }
         return nil
@@ -192,17 +199,21 @@ public struct ApexSpotter: Sendable {
     /// has their crops). Without them a short expression's apex would be missed.
     public mutating func backfill(_ displacements: [(frame: Int, displacement: Double)]) {
         guard var current = run else { return }
-        for (frame, d) in displacements where d > current.displacementPeak {
-            current.displacementPeak = d
-            current.displacementApex = frame
+        for (frame, d) in displacements {
+            current.profile.append(frame: frame, displacement: d)
+            if d > current.displacementPeak {
+                current.displacementPeak = d
+                current.displacementApex = frame
+            }
         }
         run = current
     }
 
     /// The open run given this frame's distance from the onset face.
-    private mutating func followDisplacement(_ d: Double, score: Double, frame: Int) -> SpottedInterval? {
+    private mutating func followDisplacement(_ d: Double, score: Double, smoothed: Double, frame: Int) -> SpottedInterval? {
         guard var current = run else { return nil }
         defer { if run != nil { run = current } }
+        current.profile.append(frame: frame, displacement: d)
         if d > current.displacementPeak {
             current.displacementPeak = d
             current.displacementApex = frame
@@ -217,21 +228,34 @@ public struct ApexSpotter: Sendable {
         // the face is still on its way back, e.g. when the expression is broad enough
         // to pull the head-motion estimate along).
         let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
-        let back = d <= settings.returnFraction * current.displacementPeak && score <= rawLevel
+        let back = current.profile.hasReturned(d, fraction: settings.returnFraction) && score <= rawLevel
         if back {
             current.backSince = current.backSince ?? frame
         } else {
             current.backSince = nil
         }
         let settled = current.backSince.map { frame - $0 + 1 >= lookAheadFrames } ?? false
-        let tooLong = frame - current.onset > longest
-        guard settled || tooLong else { return nil }
+        // Still for `settleLimit` (the average under the run's lower level: single noisy
+        // raw frames at 200 fps do not count) without coming back: the face has come to
+        // rest away from the reference, which drifted, or was not neutral (a run opened
+        // part-way into a slow expression). Ended now rather than at `macroMax`, where it
+        // would have swallowed the expressions that follow: an expression if the face
+        // had come back after the apex before it drifted, else movement.
+        current.stillSince = smoothed < current.lowThreshold ? current.stillSince ?? frame : nil
+        let settledAway = current.stillSince.map { Double(frame - $0 + 1) >= settings.settleLimit * fps } ?? false
+        guard settled || settledAway || frame - current.onset > longest else { return nil }
         run = nil
-        guard let apex = current.displacementApex, current.displacementPeak > 0 else { return nil }
-        // The first frame back near the onset face is the offset; the stillness test
-        // reads frame t's score, which covers motion up to gap - 1 frames before t.
-        let offset = tooLong ? frame : max(apex + 1, current.backSince! - gap + 1)
-        return interval(onset: current.onset, apex: apex, offset: offset, run: current, decidedAt: frame,
+        guard current.displacementApex != nil, current.displacementPeak > 0,
+              let bounds = current.profile.boundaries(reference: current.onset, fraction: settings.boundaryFraction) else { return nil }
+        let cameBack = !settled && bounds.offset.flatMap { offset in
+            current.profile.value(at: offset).map { current.profile.hasReturned($0, fraction: settings.returnFraction) }
+        } == true
+        let tooLong = !settled && !cameBack
+        // Without a frame back within the level, the first still frame back near the
+        // reference face: the stillness test reads frame t's score, which covers motion
+        // up to gap - 1 frames before t.
+        let offset = tooLong ? frame : bounds.offset ?? max(bounds.apex + 1, current.backSince! - gap + 1)
+        return interval(onset: bounds.onset, apex: bounds.apex, offset: offset, run: current, decidedAt: frame,
                         forceMovement: tooLong)
     }
 
@@ -292,8 +316,8 @@ public struct ApexSpotter: Sendable {
 
     /// Ends a run from the raw scores alone (no displacement was given).
     private func finish(_ run: Run, at frame: Int) -> SpottedInterval? {
-        if let apex = run.displacementApex {
-            return interval(onset: run.onset, apex: apex, offset: run.backSince ?? frame, run: run, decidedAt: frame)
+        if run.displacementApex != nil, let bounds = run.profile.boundaries(reference: run.onset, fraction: settings.boundaryFraction) {
+            return interval(onset: bounds.onset, apex: bounds.apex, offset: bounds.offset ?? run.backSince ?? frame, run: run, decidedAt: frame)
         }
         // The raw scores from the run's start minus the smoothing span and a margin, to now.
         let first = max(frame - rawHistory.count + 1, run.start - smoothingFrames - marginFrames)

@@ -3,8 +3,16 @@
 /// thresholds with the whole video's mean and maximum (the MEGC baseline's
 /// T = mu + p (M - mu)), then finds runs, onsets and offsets the same way. Not used
 /// by mexd at run time.
+///
+/// Given `displacement(reference, frame)` (the motion score between two frames' faces,
+/// as the pipeline gives the causal spotter), it follows each run as the causal spotter
+/// does: the displacement from a reference `onsetPreRoll` before the first moving frame,
+/// until the face is still and back (`returnFraction`) for `lookAhead`; onset, apex and
+/// offset from that profile; runs that move less than `minimumDisplacement` dropped.
+/// Without it, onset and offset come from the raw scores.
 public enum OfflineSpotter {
-    public static func spot(scores: [Double], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings()) -> [SpottedInterval] {
+    public static func spot(scores: [Double], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(),
+                            displacement: ((_ reference: Int, _ frame: Int) -> Double?)? = nil) -> [SpottedInterval] {
         guard !scores.isEmpty else { return [] }
         let half = max(0, Int((settings.smoothing * fps).rounded()) / 2)
         var prefix = [0.0]
@@ -35,17 +43,60 @@ public enum OfflineSpotter {
             let from = max(0, start - margin), to = min(scores.count - 1, end + margin)
             let moving = (from...to).filter { scores[$0] > rawLevel }
             if let first = moving.first, let last = moving.last {
-                let onset = max(0, first - 1)
-                let offset = max(onset, last - gap + 1)
+                var onset = max(0, first - 1)
+                var offset = max(onset, last - gap + 1)
+                var apex = peak
+                var tooLong = false
+                if let displacement {
+                    let reference = max(0, onset - Int((settings.onsetPreRoll * fps).rounded()))
+                    let longest = Int(((settings.macroMax + settings.searchMargin) * fps).rounded())
+                    let lookAhead = max(1, Int((settings.lookAhead * fps).rounded()))
+                    var profile = DisplacementProfile()
+                    var backSince: Int?, stillSince: Int?
+                    var f = reference + 1
+                    // Up to the frame where the average reached T, as the causal spotter's
+                    // backfill; then frame by frame until the face is back and still.
+                    while f < scores.count {
+                        defer { f += 1 }
+                        guard let d = displacement(reference, f) else { continue }
+                        profile.append(frame: f, displacement: d)
+                        guard f > i else { continue }
+                        if profile.hasReturned(d, fraction: settings.returnFraction) && scores[f] <= rawLevel {
+                            backSince = backSince ?? f
+                        } else {
+                            backSince = nil
+                        }
+                        if let back = backSince, f - back + 1 >= lookAhead { break }
+                        stillSince = smoothed[f] < low ? stillSince ?? f : nil
+                        let settledAway = stillSince.map { Double(f - $0 + 1) >= settings.settleLimit * fps } ?? false
+                        if f - reference > longest || settledAway { tooLong = true; break }
+                    }
+                    end = max(end, min(f, scores.count - 1))
+                    guard let top = profile.peak, top.value >= settings.minimumDisplacement,
+                          let bounds = profile.boundaries(reference: reference, fraction: settings.boundaryFraction) else {
+                        i = end + 1
+                        continue
+                    }
+                    // Settled away from the reference after coming back: an expression.
+                    if tooLong, let back = bounds.offset, let d = profile.value(at: back),
+                       profile.hasReturned(d, fraction: settings.returnFraction) {
+                        tooLong = false
+                    }
+                    onset = bounds.onset
+                    apex = bounds.apex
+                    offset = tooLong ? end : bounds.offset ?? backSince.map { max(bounds.apex + 1, $0 - gap + 1) } ?? offset
+                }
                 let duration = Double(offset - onset + 1) / fps
-                let kind: SpottedInterval.Kind = duration < settings.minDuration || duration > settings.macroMax
+                let kind: SpottedInterval.Kind = tooLong || duration < settings.minDuration || duration > settings.macroMax
                     ? .movement : (duration <= settings.microMax ? .micro : .macro)
                 if kind != .movement || settings.reportMovement {
-                    result.append(SpottedInterval(onset: onset, apex: peak, offset: offset, kind: kind, peakScore: smoothed[peak],
+                    result.append(SpottedInterval(onset: onset, apex: apex, offset: offset, kind: kind, peakScore: smoothed[peak],
                                                   threshold: threshold, decidedAt: scores.count - 1, headMotion: false))
                 }
             }
+            // As the causal spotter re-arms: not before the average is back under T.
             i = end + 1
+            while i < smoothed.count && smoothed[i] >= threshold { i += 1 }
         }
         return result
     }

@@ -32,12 +32,27 @@ public struct SpotterSettings: Sendable, Equatable {
     /// Raw frames above median + rawK * sigma of the raw score count as moving, for
     /// the onset and offset search.
     public var rawK = 4.0
-    /// With the displacement from the onset face, the expression is over once the face
-    /// is back within this fraction of its largest displacement (for `lookAhead`).
-    public var returnFraction = 0.2
-    /// A run whose face moves less than this from its onset face (pixels of the 128 px
-    /// crop) is not an expression.
-    public var minimumDisplacement = 0.4
+    /// With the displacement from the reference face, the expression is over once the
+    /// face is still (for `lookAhead`) and back within this fraction of the way from the
+    /// displacement's floor to its peak. Not all the way: a face that drifts while the
+    /// expression lasts never comes back to the reference exactly.
+    public var returnFraction = 0.5
+    /// A run whose face has been still this long without coming back is movement (the
+    /// face came to rest elsewhere). Longer than the longest still apex of a macro-
+    /// expression (the generator holds up to 1.9 s).
+    public var settleLimit = 2.0
+    /// A run whose face moves less than this from its reference face (pixels of the
+    /// 128 px crop) is not an expression. On the dev set, with every frame cut under the
+    /// one box, still faces measured about 0.04 and the faintest expression about 0.2.
+    public var minimumDisplacement = 0.15
+    /// The displacement's reference face is taken this long before the first raw frame
+    /// that moves: the raw score crosses its noise level a few frames into a smooth onset,
+    /// up to 0.3 s into a faint one, and a reference inside the expression never sees
+    /// the face come back. Too early costs little: the onset is read from the profile.
+    public var onsetPreRoll = 0.2
+    /// Onset and offset are the frames around the apex still within this fraction of
+    /// the way from the displacement's floor to its peak (`DisplacementProfile`).
+    public var boundaryFraction = 0.1
     /// Onset and offset are searched at most this far before and after the run.
     public var searchMargin = 0.3
     /// Durations (offset - onset + 1 frames): micro up to microMax, macro up to macroMax;

@@ -8,6 +8,7 @@ import MexMotion
 import MexPipeline
 import MexSource
 import MexSpotting
+import MexVision
 
 /// The causal spotter as mexd runs it against the offline one (centred smoothing,
 /// whole-video threshold) on the same motion scores, both scored with MEGC F1 against
@@ -19,28 +20,10 @@ struct SpottingComparison: ParsableCommand {
     @Option(help: "Only videos whose name contains this.") var filter: String?
     @Flag(help: "Print each annotation's best match and each unmatched event.") var verbose = false
     @Option(help: "DIS preset of the motion score: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 1
-    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement).")
+    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement, minimumThreshold, onsetPreRoll, boundaryFraction).")
     var set: [String] = []
 
-    func settings() throws -> SpotterSettings {
-        var s = SpotterSettings()
-        for item in set {
-            let parts = item.split(separator: "=")
-            guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--set name=value: \(item)") }
-            switch parts[0] {
-            case "flowSpan": s.flowSpan = value
-            case "smoothing": s.smoothing = value
-            case "noiseK": s.noiseK = value
-            case "lookAhead": s.lookAhead = value
-            case "rawK": s.rawK = value
-            case "returnFraction": s.returnFraction = value
-            case "minimumDisplacement": s.minimumDisplacement = value
-            case "minimumThreshold": s.minimumThreshold = value
-            default: throw ValidationError("unknown setting \(parts[0])")
-            }
-        }
-        return s
-    }
+    func settings() throws -> SpotterSettings { try spotterSettings(set) }
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -59,11 +42,20 @@ struct SpottingComparison: ParsableCommand {
             let pipeline = try FacePipeline(source: video, fps: fps, detector: detector, spotter: spotter,
                                             flow: DenseOpticalFlow.Preset(rawValue: preset) ?? .fast)
             var scores: [Int: [Int: Double]] = [:]   // track -> frame -> score
+            // track -> frame -> crop, for the offline displacement: under the track's first
+            // box throughout, as the pipeline cuts an event's frames under one frozen box.
+            var crops: [Int: [Int: GrayImage]] = [:]
+            var cropBoxes: [Int: FaceBox] = [:]
             var frames = 0
             var events: [EventCandidate] = []
             while let frame = try reader.nextFrame() {
                 events += try pipeline.process(frame)
-                for o in pipeline.lastObservations { if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.score } }
+                for o in pipeline.lastObservations {
+                    if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.score }
+                    let box = cropBoxes[o.face.trackID] ?? o.face.box
+                    cropBoxes[o.face.trackID] = box
+                    crops[o.face.trackID, default: [:]][frame.index] = try frame.image.crop(box, size: MotionScorer.cropSide)
+                }
                 frames += 1
             }
             events += pipeline.finish()
@@ -78,10 +70,17 @@ struct SpottingComparison: ParsableCommand {
                 }
             }
             // Offline on the main track's scores (missing frames count as still).
-            if let main = scores.max(by: { $0.value.count < $1.value.count })?.value {
+            if let (track, main) = scores.max(by: { $0.value.count < $1.value.count }) {
                 let series = (0..<frames).map { main[$0] ?? 0 }
                 let gap = pipeline.gap
-                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap, settings: spotter) {
+                let faces = crops[track] ?? [:]
+                let scorer = try MotionScorer(preset: DenseOpticalFlow.Preset(rawValue: preset) ?? .fast)
+                // The same displacement as the pipeline gives the causal spotter.
+                let displacement = { (reference: Int, f: Int) -> Double? in
+                    guard let a = faces[reference], let b = faces[f] else { return nil }
+                    return try? scorer.score(earlier: a, current: b).score
+                }
+                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap, settings: spotter, displacement: displacement) {
                     offline.append(SpottedExpression(video: video, interval: Interval(onset: s.onset, offset: s.offset),
                                                      kind: s.kind == .macro ? .macro : .micro))
                 }
@@ -119,6 +118,30 @@ struct SpottingComparison: ParsableCommand {
     }
 }
 
+/// Spotter settings from name=value pairs (`--set`), over the defaults.
+func spotterSettings(_ items: [String]) throws -> SpotterSettings {
+    var s = SpotterSettings()
+    for item in items {
+        let parts = item.split(separator: "=")
+        guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--set name=value: \(item)") }
+        switch parts[0] {
+        case "flowSpan": s.flowSpan = value
+        case "smoothing": s.smoothing = value
+        case "noiseK": s.noiseK = value
+        case "lookAhead": s.lookAhead = value
+        case "rawK": s.rawK = value
+        case "returnFraction": s.returnFraction = value
+        case "minimumDisplacement": s.minimumDisplacement = value
+        case "minimumThreshold": s.minimumThreshold = value
+        case "onsetPreRoll": s.onsetPreRoll = value
+        case "boundaryFraction": s.boundaryFraction = value
+        case "settleLimit": s.settleLimit = value
+        default: throw ValidationError("unknown setting \(parts[0])")
+        }
+    }
+    return s
+}
+
 /// Per-frame trace of one video through the pipeline, for tuning: frame, score,
 /// threshold, run state, displacement, blink, and the events.
 struct SpottingTrace: ParsableCommand {
@@ -126,11 +149,13 @@ struct SpottingTrace: ParsableCommand {
     @Argument var video: String
     @Option var from = 0
     @Option var to = Int.max
+    @Option(help: "Spotter settings to try, as name=value (as spotting --set).") var set: [String] = []
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let reader = try FFmpegVideoReader(location: video, logger: logger)
-        let pipeline = try FacePipeline(source: video, fps: reader.info.fps ?? 30, detector: try HaarFaceDetector())
+        let spotter = try spotterSettings(set)
+        let pipeline = try FacePipeline(source: video, fps: reader.info.fps ?? 30, detector: try HaarFaceDetector(), spotter: spotter)
         while let frame = try reader.nextFrame() {
             let events = try pipeline.process(frame)
             if frame.index >= from && frame.index <= to {
