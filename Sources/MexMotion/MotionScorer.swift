@@ -9,6 +9,9 @@ public struct MotionSample: Sendable, Equatable {
     public var regionScores: [Double]
     /// Median flow of the nose bridge, the head's own motion, in pixels.
     public var headMotion: Double
+    /// That motion's components, in crop pixels over the g frames (x right, y down).
+    public var headShiftX = 0.0
+    public var headShiftY = 0.0
     /// The eyes moved much more than the brows: a blink. The regions next to the eyes
     /// (brows, nose) are then left out of `score`.
     public var blink: Bool
@@ -52,7 +55,7 @@ public final class MotionScorer {
         let blink = eyes > Self.blinkRatio * brows && eyes > 0.3
         let counted = blink ? regionScores.enumerated().filter { !FaceRegion.nearEyes.contains($0.offset) }.map(\.element) : regionScores
         return MotionSample(score: counted.max() ?? 0, regionScores: regionScores,
-                            headMotion: Double((mu * mu + mv * mv).squareRoot()), blink: blink)
+                            headMotion: Double((mu * mu + mv * mv).squareRoot()), headShiftX: Double(mu), headShiftY: Double(mv), blink: blink)
     }
 
     /// Mean of the top 30% flow magnitudes in a region, head motion removed.
