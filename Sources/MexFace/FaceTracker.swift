@@ -42,13 +42,18 @@ public final class FaceTracker {
         public var searchFaceSize = 48.0
         /// Pyramid step of the local search, which only spans sizes 0.7-1.4x the last.
         public var searchScaleFactor = 1.1
-        /// The local search runs at most this often (seconds) for a track whose motion
-        /// the caller measured (`follow`); frames in between move the box by that
-        /// motion. The search is most of the frame path's cost (bench/scan: 40% of a
-        /// scan's CPU when it ran on every frame). A box merely held in between lagged a
-        /// drifting face by 4.6 px, so tracks without a measured motion are searched on
-        /// every frame.
-        public var searchInterval = 1.0 / 15
+        /// The local search runs on every this many frames for a track whose motion the
+        /// caller measured (`follow`); frames in between move the box by that motion.
+        /// The search is most of the frame path's cost (bench/scan: 40% of a scan's CPU
+        /// when it ran on every frame). A count of frames, not seconds: an expression
+        /// biases the measured motion a little on each followed frame, and following
+        /// 1/15 s (13 frames at 200 fps) cost the dev set two macro expressions. Off
+        /// (1) by default: every 2 frames ran bench/scan at 0.48 of decode-only (0.38
+        /// searching every frame) but cut held-out overall F1 from 0.54 to 0.47 (macro
+        /// 0.55 -> 0.38; bench/scan/RESULTS.md). A box merely held in between lagged a
+        /// drifting face by 4.6 px, so tracks without a measured motion are always
+        /// searched on every frame.
+        public var searchEvery = 1
         /// Retry a failed local search accepting weaker cascade evidence.
         public var relaxedSearch = false
         /// A track not detected for this long (seconds) is lost. (1.0 s was tried: on the
@@ -96,7 +101,7 @@ public final class FaceTracker {
         self.options = options
         detectionIntervalFrames = max(1, Int((options.detectionInterval * fps).rounded()))
         lostAfterFrames = max(1, Int((options.lostAfter * fps).rounded()))
-        searchIntervalFrames = max(1, Int((options.searchInterval * fps).rounded()))
+        searchIntervalFrames = max(1, options.searchEvery)
     }
 
     public var faces: [TrackedFace] { tracks.map(\.face) }
@@ -121,7 +126,7 @@ public final class FaceTracker {
 
     /// The face of `trackID` moved by (dx, dy) frame pixels per frame, as measured by the
     /// caller (the head's own flow): the next frame may move the box by it instead of
-    /// searching (see `Options.searchInterval`).
+    /// searching (see `Options.searchEvery`).
     public func follow(_ trackID: Int, dx: Double, dy: Double) {
         guard let i = tracks.firstIndex(where: { $0.face.trackID == trackID }), dx.isFinite, dy.isFinite else { return }
         tracks[i].shift = (dx, dy)
@@ -138,7 +143,7 @@ public final class FaceTracker {
         }
         var matched = match(detections)
         // Tracks the full pass missed, and every track on other frames: search near the
-        // last box, every `searchInterval` for a track whose motion was measured, which
+        // last box, every `searchEvery` frames for a track whose motion was measured, which
         // in between follows that motion (not the box's own velocity: coasting on it made
         // box motion that the motion score counted, dev set overall F1 0.82 -> 0.72).
         var followed = [Bool](repeating: false, count: tracks.count)
