@@ -42,13 +42,18 @@ public final class FaceTracker {
         public var searchFaceSize = 48.0
         /// Pyramid step of the local search, which only spans sizes 0.7-1.4x the last.
         public var searchScaleFactor = 1.1
-        /// The local search runs at most this often (seconds); frames in between follow
-        /// the box's velocity. The search is most of the frame path's cost (bench/scan:
-        /// 40% of a scan's CPU when it ran on every frame), and a face moves little in
-        /// 1/15 s. In between the box stays where it is. Off (0: every frame) for now:
-        /// at 1/15 s the held box lagged a drifting face by 4.6 px (FaceTrackerTests) and
-        /// the sample lost one of its four micro-expressions.
-        public var searchInterval = 0.0
+        /// The local search runs on every this many frames for a track whose motion the
+        /// caller measured (`follow`); frames in between move the box by that motion.
+        /// The search is most of the frame path's cost (bench/scan: 40% of a scan's CPU
+        /// when it ran on every frame). A count of frames, not seconds: an expression
+        /// biases the measured motion a little on each followed frame, and following
+        /// 1/15 s (13 frames at 200 fps) cost the dev set two macro expressions. Off
+        /// (1) by default: every 2 frames ran bench/scan at 0.48 of decode-only (0.38
+        /// searching every frame) but cut held-out overall F1 from 0.54 to 0.47 (macro
+        /// 0.55 -> 0.38; bench/scan/RESULTS.md). A box merely held in between lagged a
+        /// drifting face by 4.6 px, so tracks without a measured motion are always
+        /// searched on every frame.
+        public var searchEvery = 1
         /// Retry a failed local search accepting weaker cascade evidence.
         public var relaxedSearch = false
         /// A track not detected for this long (seconds) is lost. (1.0 s was tried: on the
@@ -68,8 +73,13 @@ public final class FaceTracker {
         var cy: AlphaBetaFilter
         var side: AlphaBetaFilter
         var frozenBox: FaceBox?
+        /// The cascade support of the last search, which a followed frame keeps.
+        var support: Int
         /// The frame of the last local search or detection.
         var lastSearch: Int
+        /// The face's motion per frame (frame pixels) as the caller last measured it,
+        /// for the next frame only.
+        var shift: (dx: Double, dy: Double)?
 
         var smoothedBox: FaceBox {
             FaceBox(x: cx.value - side.value / 2, y: cy.value - side.value / 2, width: side.value, height: side.value)
@@ -91,7 +101,7 @@ public final class FaceTracker {
         self.options = options
         detectionIntervalFrames = max(1, Int((options.detectionInterval * fps).rounded()))
         lostAfterFrames = max(1, Int((options.lostAfter * fps).rounded()))
-        searchIntervalFrames = max(1, Int((options.searchInterval * fps).rounded()))
+        searchIntervalFrames = max(1, options.searchEvery)
     }
 
     public var faces: [TrackedFace] { tracks.map(\.face) }
@@ -114,6 +124,14 @@ public final class FaceTracker {
         tracks[i].face.box = tracks[i].smoothedBox
     }
 
+    /// The face of `trackID` moved by (dx, dy) frame pixels per frame, as measured by the
+    /// caller (the head's own flow): the next frame may move the box by it instead of
+    /// searching (see `Options.searchEvery`).
+    public func follow(_ trackID: Int, dx: Double, dy: Double) {
+        guard let i = tracks.firstIndex(where: { $0.face.trackID == trackID }), dx.isFinite, dy.isFinite else { return }
+        tracks[i].shift = (dx, dy)
+    }
+
     /// Processes one frame; returns the live tracks (visible or briefly missed).
     public func update(_ frame: Frame) throws(VisionError) -> [TrackedFace] {
         let image = frame.image
@@ -125,21 +143,29 @@ public final class FaceTracker {
         }
         var matched = match(detections)
         // Tracks the full pass missed, and every track on other frames: search near the
-        // last box, every `searchInterval`; a track seen then and not due keeps its box.
-        var coasting = [Bool](repeating: false, count: tracks.count)
+        // last box, every `searchEvery` frames for a track whose motion was measured, which
+        // in between follows that motion (not the box's own velocity: coasting on it made
+        // box motion that the motion score counted, dev set overall F1 0.82 -> 0.72).
+        var followed = [Bool](repeating: false, count: tracks.count)
         for i in tracks.indices where matched[i] == nil {
-            if tracks[i].face.missedFrames == 0 && frame.index - tracks[i].lastSearch < searchIntervalFrames {
-                coasting[i] = true
+            if let shift = tracks[i].shift, tracks[i].face.missedFrames == 0,
+               frame.index - tracks[i].lastSearch < searchIntervalFrames {
+                var moved = tracks[i].face.detection
+                moved.x += shift.dx
+                moved.y += shift.dy
+                matched[i] = DetectedFace(box: moved, support: tracks[i].support)
+                followed[i] = true
                 continue
             }
             matched[i] = try searchNear(tracks[i].face.detection, in: image)
         }
         for i in tracks.indices {
-            if coasting[i] {
-                // Keep the box: moving it between searches (coasting on the velocity) made
-                // box motion that the motion score counted (dev set overall F1 0.82 -> 0.72).
-            } else if let detection = matched[i] {
-                tracks[i].lastSearch = frame.index
+            tracks[i].shift = nil
+            if let detection = matched[i] {
+                if !followed[i] {
+                    tracks[i].lastSearch = frame.index
+                    tracks[i].support = detection.support
+                }
                 observe(&tracks[i], detection)
             } else {
                 tracks[i].face.missedFrames += 1
@@ -236,6 +262,7 @@ public final class FaceTracker {
         tracks.append(Track(face: face,
                             cx: AlphaBetaFilter(box.centerX, alpha: options.alpha, beta: options.beta),
                             cy: AlphaBetaFilter(box.centerY, alpha: options.alpha, beta: options.beta),
-                            side: AlphaBetaFilter(side, alpha: options.alpha, beta: options.beta), lastSearch: frame))
+                            side: AlphaBetaFilter(side, alpha: options.alpha, beta: options.beta),
+                            support: detection.support, lastSearch: frame))
     }
 }

@@ -108,6 +108,9 @@ public final class FacePipeline {
             // Both crops under frame t's box: box jitter is not facial motion.
             let earlier = try earlierFrame.image.crop(face.box, size: MotionScorer.cropSide)
             let sample = try scorer.score(earlier: earlier, current: crop)
+            // The head's flow moves the box on the frames the tracker does not search.
+            let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)
+            tracker.follow(face.trackID, dx: sample.headShiftX * pixels, dy: sample.headShiftY * pixels)
             // During a run: how far the face is from its onset face (a second DIS).
             var displacement: Double?
             if let onset = state.spotter.referenceFrame {
