@@ -7,7 +7,8 @@ public struct MotionSample: Sendable, Equatable {
     public var score: Double
     /// Per region of `FaceRegion.scored`, in order: mean of the top 30% magnitudes.
     public var regionScores: [Double]
-    /// Median flow of the nose bridge, the head's own motion, in pixels.
+    /// The head's own motion, in pixels: the median flow of the crop outside the eye
+    /// band (expressions move only parts of the face, so the median is the head's).
     public var headMotion: Double
     /// That motion's components, in crop pixels over the g frames (x right, y down).
     public var headShiftX = 0.0
@@ -19,7 +20,7 @@ public struct MotionSample: Sendable, Equatable {
 
 /// Scores facial motion per frame (DESIGN.md section 1): DIS flow between the face
 /// crops of frames t-g and t, both cut with frame t's box so that box jitter is not
-/// motion, the head's translation (nose-bridge median) removed, the eyes left out, and
+/// motion, the head's translation (median flow outside the eyes) removed, the eyes left out, and
 /// per region the mean of the top 30% of flow magnitudes.
 ///
 /// Not thread-safe: one per source pipeline.
