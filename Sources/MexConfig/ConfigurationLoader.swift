@@ -331,7 +331,7 @@ private struct ConfigurationDecoder {
         for key in table.keys {
             let path = r.keyPath("controls") + [key]
             let value = table[key]!
-            let normal = Self.controlName(key)
+            let normal = V4L2ControlKey.of(key)
             guard key == normal, !key.isEmpty else {
                 issues.error(path, "a control name is lower case, with '_' between words",
                              hint: normal.isEmpty ? nil : "write \(normal)")
@@ -346,22 +346,6 @@ private struct ConfigurationDecoder {
             }
         }
         return controls
-    }
-
-    /// v4l2-ctl's form of a control name: lower case, each run of other characters one '_'.
-    static func controlName(_ name: String) -> String {
-        var out = ""
-        var pendingUnderscore = false
-        for scalar in name.unicodeScalars {
-            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
-                if pendingUnderscore && !out.isEmpty { out += "_" }
-                pendingUnderscore = false
-                out.unicodeScalars.append(contentsOf: String(scalar).lowercased().unicodeScalars)
-            } else {
-                pendingUnderscore = true
-            }
-        }
-        return out
     }
 
     private func sources(_ table: TOMLTable, defaults: SourceKeys) -> [SourceConfiguration] {

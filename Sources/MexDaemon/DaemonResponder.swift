@@ -29,7 +29,7 @@ final class DaemonResponder: ProtocolResponder {
         if let card {
             var model = JSONObject()
             model.set("name", card.name)
-            model.set("version", card.date.map { "\(card.architectureVersion) \($0)" } ?? card.architectureVersion)
+            model.set("version", card.versionLabel)
             // As in EVENT's model object: the number of classes; the names are labels.
             model.set("classes", card.classes.count)
             model.set("labels", .array(card.classes.map(JSONObject.Value.string)))

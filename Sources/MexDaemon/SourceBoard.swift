@@ -60,6 +60,10 @@ public final class SourceBoard: Sendable {
         }
     }
 
+    public func status(_ name: String) -> Status? {
+        state.withLockedValue { $0.sources[name] }
+    }
+
     public var all: [Status] {
         state.withLockedValue { s in s.order.compactMap { s.sources[$0] } }
     }

@@ -92,10 +92,6 @@ final class SourceRunner: Sendable {
         await running?.value
     }
 
-    var isFinished: Bool {
-        bus.board.all.first { $0.name == name }.map { $0.state == "eof" } ?? false
-    }
-
     // MARK: the connection loop
 
     private enum Ending {
@@ -186,16 +182,15 @@ final class SourceRunner: Sendable {
         bus.publish(Records.source(name: name, state: "online", info: info), source: name)
         logger.info("\(name): online (\(info.width)x\(info.height), \(info.format))")
 
-        let card = context.classifier.card
         let bus = self.bus
         let publisher = EventPublisher(worker: context.classifier, logger: logger) { event, _, endReason in
             bus.commit(event, endReason: endReason)
         }
-        _ = card
+        let detector: HaarFaceDetector
         var pipeline: FacePipeline
         var generation: Int
         do {
-            let detector = try HaarFaceDetector(cascadePath: context.cascade)
+            detector = try HaarFaceDetector(cascadePath: context.cascade)
             let spotter = context.spotter.current
             generation = spotter.generation
             pipeline = try FacePipeline(source: name, fps: fps, detector: detector, spotter: spotter.settings)
@@ -208,7 +203,7 @@ final class SourceRunner: Sendable {
         let watchdog = Task { [board = bus.board, name, stallTimeout = configuration.stallTimeout] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                let last = board.all.first { $0.name == name }?.lastFrame ?? board.now
+                let last = board.status(name)?.lastFrame ?? board.now
                 if board.now - last > stallTimeout {
                     stalled.withLockedValue { $0 = true }
                     stream.stop()
@@ -240,17 +235,12 @@ final class SourceRunner: Sendable {
                     let spotter = context.spotter.current
                     if spotter.generation != generation {
                         for event in pipeline.finish() { publisher.publish(event, endReason: "reload") }
-                        pipeline = try FacePipeline(source: name, fps: fps, detector: HaarFaceDetector(cascadePath: context.cascade),
-                                                    spotter: spotter.settings)
+                        pipeline = try FacePipeline(source: name, fps: fps, detector: detector, spotter: spotter.settings)
                         generation = spotter.generation
                     }
                     for event in try pipeline.process(frame) { publisher.publish(event) }
                     if bus.server.hub.frameWatchers > 0 {
-                        let faces = pipeline.lastObservations.map {
-                            Records.FrameFace(trackID: $0.face.trackID, box: $0.face.box, confidence: $0.face.confidence,
-                                              score: $0.motion?.score, threshold: $0.threshold)
-                        }
-                        bus.publish(Records.frame(source: name, frame: frame, faces: faces), source: name)
+                        bus.publish(Records.frame(source: name, frame: frame, faces: pipeline.frameFaces), source: name)
                     }
                     count += 1
                     lastPts = frame.pts

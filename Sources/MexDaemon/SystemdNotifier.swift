@@ -5,7 +5,7 @@ import MexServer
 /// is an abstract socket (the '@' stands for a leading NUL byte). Without
 /// NOTIFY_SOCKET every call is a no-op, so mexd runs the same outside systemd.
 public struct SystemdNotifier: Sendable {
-    private let address: [UInt8]?
+    private let address: UnixSocketAddress?
     /// From WATCHDOG_USEC (and WATCHDOG_PID, when it names this process): how often
     /// systemd expects WATCHDOG=1.
     public let watchdogInterval: Duration?
@@ -14,7 +14,7 @@ public struct SystemdNotifier: Sendable {
         if let socket = environment["NOTIFY_SOCKET"], !socket.isEmpty, socket.hasPrefix("/") || socket.hasPrefix("@") {
             var bytes = Array(socket.utf8)
             if bytes[0] == UInt8(ascii: "@") { bytes[0] = 0 }
-            address = bytes
+            address = UnixSocketAddress(bytes)
         } else {
             address = nil
         }
@@ -32,13 +32,12 @@ public struct SystemdNotifier: Sendable {
     @discardableResult
     public func notify(_ state: String) -> Bool {
         guard let address else { return false }
-        guard let target = UnixSocketAddress(address) else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let bytes = Array(state.utf8)
         // Never wait: a notify socket nobody reads must not stall the daemon.
-        let sent = target.withSockaddr { sa, length in
+        let sent = address.withSockaddr { sa, length in
             bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length) }
         }
         return sent == bytes.count

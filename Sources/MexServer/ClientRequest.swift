@@ -76,17 +76,13 @@ enum ClientRequest: Equatable {
         case "WATCH":
             let sources = try fields.strings("sources")
             let stats: Double?
-            if case .bool(let flag) = o["stats"] {
-                stats = flag ? 10 : 0
-                fields.used.insert("stats")
-            } else if o["stats"] != nil, case .number = o["stats"]! {
-                stats = try fields.number("stats", minimum: 0)
-            } else if o["stats"] != nil {
-                throw Failure("WATCH: \"stats\" must be true, false or a number of seconds >= 0")
-            } else {
-                stats = nil
-                fields.used.insert("stats")
+            switch o["stats"] {
+            case .bool(let flag)?: stats = flag ? 10 : 0
+            case .number?: stats = try fields.number("stats", minimum: 0)
+            case nil: stats = nil
+            case _?: throw Failure("WATCH: \"stats\" must be true, false or a number of seconds >= 0")
             }
+            fields.used.insert("stats")
             request = .watch(WatchChange(enable: try fields.bool("enable"), events: try fields.bool("events"),
                                          frames: try fields.bool("frames"), stats: stats, sources: sources))
         case "POLL":

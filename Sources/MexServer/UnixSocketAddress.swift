@@ -3,7 +3,7 @@ import Foundation
 /// A sockaddr_un for a socket path, or for an abstract name (first byte NUL), with
 /// the length the kernel expects for each: paths count their terminating NUL,
 /// abstract names are exactly as long as given.
-public struct UnixSocketAddress {
+public struct UnixSocketAddress: Sendable {
     private var storage = sockaddr_un()
     public let length: socklen_t
 

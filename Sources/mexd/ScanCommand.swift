@@ -141,11 +141,7 @@ struct ScanCommand: AsyncParsableCommand {
                     for event in try pipeline.process(frame) { publisher.publish(event) }
                 }
                 if frames {
-                    let faces = pipeline?.lastObservations.map {
-                        Records.FrameFace(trackID: $0.face.trackID, box: $0.face.box, confidence: $0.face.confidence,
-                                          score: $0.motion?.score, threshold: $0.threshold)
-                    }
-                    await writer.write(Records.frame(source: input, frame: frame, faces: faces), flush: live)
+                    await writer.write(Records.frame(source: input, frame: frame, faces: pipeline?.frameFaces), flush: live)
                 }
                 lastPts = frame.pts
                 count += 1

@@ -133,21 +133,7 @@ public struct V4L2Control: Sendable, Equatable {
     /// one '_' ("Exposure Time, Absolute" is exposure_time_absolute).
     public var key: String { Self.key(for: name) }
 
-    public static func key(for name: String) -> String {
-        var out = ""
-        var gap = false
-        for scalar in name.unicodeScalars {
-            let alphanumeric = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
-            if !alphanumeric {
-                gap = true
-                continue
-            }
-            if gap && !out.isEmpty { out.append("_") }
-            gap = false
-            out.append(Character(scalar).lowercased())
-        }
-        return out
-    }
+    public static func key(for name: String) -> String { V4L2ControlKey.of(name) }
 }
 
 /// The ioctl and mmap layer of one open V4L2 device node.
