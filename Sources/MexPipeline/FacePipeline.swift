@@ -145,7 +145,7 @@ public final class FacePipeline {
                 state.spotter.backfill(values)
                 try openEvent(&state, track: face)
             }
-            if state.eventBox != nil, let box = state.eventBox {
+            if let box = state.eventBox {
                 state.eventCrops[frame.index] = (frame.pts, try frame.image.crop(box, size: ClassifierInput.faceSide))
             }
             lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold,
