@@ -6,12 +6,14 @@ struct mexv_flow {
     cv::Ptr<cv::DenseOpticalFlow> algorithm;
 };
 
-extern "C" mexv_flow *mexv_flow_create(int kind, int preset, char *error, size_t error_size) {
+extern "C" mexv_flow *mexv_flow_create(int kind, int preset, int finest_scale, char *error, size_t error_size) {
     mexv_flow *result = nullptr;
     mexv::guarded(error, error_size, [&] {
         cv::Ptr<cv::DenseOpticalFlow> algorithm;
         if (kind == 0) {
-            algorithm = cv::DISOpticalFlow::create(preset);
+            auto dis = cv::DISOpticalFlow::create(preset);
+            if (finest_scale >= 0) dis->setFinestScale(finest_scale);
+            algorithm = dis;
         } else if (kind == 1) {
             // OpenCV's defaults, as the authors' optflow_for_classify.py and Training/ use.
             algorithm = cv::optflow::DualTVL1OpticalFlow::create();

@@ -29,7 +29,9 @@ public struct FlowField: Sendable {
 /// Not thread-safe (the algorithms keep internal buffers): one instance per thread.
 public final class DenseOpticalFlow {
     public enum Method: Sendable, Equatable {
-        case dis(Preset)
+        /// DIS with a preset; `finestScale` overrides the pyramid level it stops at
+        /// (the fast preset stops at level 2, a quarter of the resolution).
+        case dis(Preset, finestScale: Int? = nil)
         case tvl1
     }
 
@@ -46,8 +48,8 @@ public final class DenseOpticalFlow {
         var created: OpaquePointer?
         try VisionError.check("optical flow") { error, size in
             switch method {
-            case .dis(let preset): created = mexv_flow_create(0, preset.rawValue, error, size)
-            case .tvl1: created = mexv_flow_create(1, 0, error, size)
+            case .dis(let preset, let finest): created = mexv_flow_create(0, preset.rawValue, Int32(finest ?? -1), error, size)
+            case .tvl1: created = mexv_flow_create(1, 0, -1, error, size)
             }
             return created == nil ? -1 : 0
         }

@@ -58,11 +58,9 @@ public final class FacePipeline {
         var eventCrops: [Int: (pts: Double, crop: GrayImage)] = [:]
     }
 
-    /// `flow` is the DIS preset of the per-frame motion score: fast (variational
-    /// refinement) rather than ultrafast, whose noise hid the faintest expressions on
-    /// the noisier faces.
+    /// `flow` is the per-frame motion score's flow (`MotionScorer.defaultFlow`).
     public init(source: String, fps: Double, detector: HaarFaceDetector, spotter settings: SpotterSettings = SpotterSettings(),
-                tracking: FaceTracker.Options = FaceTracker.Options(), flow: DenseOpticalFlow.Preset = .fast) throws(VisionError) {
+                tracking: FaceTracker.Options = FaceTracker.Options(), flow: DenseOpticalFlow.Method = MotionScorer.defaultFlow) throws(VisionError) {
         self.source = source
         self.fps = fps
         self.settings = settings
@@ -70,7 +68,7 @@ public final class FacePipeline {
         handOverFrames = Int((2 * fps).rounded())
         self.detector = detector
         tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
-        scorer = try MotionScorer(preset: flow)
+        scorer = try MotionScorer(flow: flow)
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
         keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll + 0.5) * fps).rounded())
@@ -98,7 +96,7 @@ public final class FacePipeline {
         for face in faces {
             var state = tracks[face.trackID] ?? newTrack(face)
             state.lastBox = face.box
-            let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
+            let crop = try MotionScorer.crop(frame.image, box: face.box)
             state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
             guard let earlierFrame = recentFrame(frame.index - gap) else {
                 tracks[face.trackID] = state
@@ -106,7 +104,7 @@ public final class FacePipeline {
                 continue
             }
             // Both crops under frame t's box: box jitter is not facial motion.
-            let earlier = try earlierFrame.image.crop(face.box, size: MotionScorer.cropSide)
+            let earlier = try MotionScorer.crop(earlierFrame.image, box: face.box)
             let sample = try scorer.score(earlier: earlier, current: crop)
             // The head's flow moves the box on the frames the tracker does not search.
             let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)
@@ -131,7 +129,7 @@ public final class FacePipeline {
             if closed == nil, let onset = state.spotter.referenceFrame, state.reference == nil,
                let reference = state.crops.entry(onset) {
                 func cut(_ f: Int) throws(VisionError) -> GrayImage? {
-                    if let full = recentFrame(f) { return try full.image.crop(reference.box, size: MotionScorer.cropSide) }
+                    if let full = recentFrame(f) { return try MotionScorer.crop(full.image, box: reference.box) }
                     return state.crops.entry(f)?.crop
                 }
                 let referenceCrop = try cut(onset) ?? reference.crop

@@ -1,7 +1,7 @@
 import Testing
 @testable import MexMotion
 
-/// The selection in `topMean` and `median` gives what sorting gave.
+/// The selection behind `median` gives what sorting gave.
 @Suite struct MotionScorerSelectionTests {
     /// Deterministic values with many ties (quantised) or none.
     private func values(_ count: Int, seed: UInt64, levels: Int?) -> [Float] {
@@ -13,16 +13,17 @@ import Testing
         }
     }
 
-    @Test func topMeanMatchesSorting() {
+    @Test func partitionPutsTheLargestFirst() {
         for count in [1, 2, 3, 7, 64, 1000, 1201] {
             for levels in [nil, 1, 3, 40] as [Int?] {
                 for seed in 1...5 as ClosedRange<UInt64> {
                     var v = values(count, seed: seed, levels: levels)
                     let sorted = v.sorted(by: >)
-                    let n = max(1, Int(Double(count) * MotionScorer.topFraction))
-                    let expected = sorted.prefix(n).reduce(0.0) { $0 + Double($1) } / Double(n)
-                    let got = MotionScorer.topMean(&v, fraction: MotionScorer.topFraction)
-                    #expect(abs(got - expected) <= 1e-9 * max(1, expected), "count \(count) levels \(String(describing: levels))")
+                    let n = max(1, count / 3)
+                    MotionScorer.partitionLargest(&v, count: n)
+                    #expect(v[n - 1] == sorted[n - 1], "count \(count) levels \(String(describing: levels))")
+                    #expect(v[..<n].min() == sorted[n - 1])
+                    #expect(v[..<n].sorted(by: >) == Array(sorted.prefix(n)))
                 }
             }
         }

@@ -64,9 +64,10 @@ int mexv_resize(mexv_gray image, int out_width, int out_height, uint8_t *out,
 // Dense optical flow between two gray images of the same size. `flow` receives
 // width*height*2 floats, (u, v) interleaved per pixel, in pixels.
 typedef struct mexv_flow mexv_flow;
-/// kind 0: DIS (cv::DISOpticalFlow) with `preset` 0 ultrafast, 1 fast, 2 medium.
+/// kind 0: DIS (cv::DISOpticalFlow) with `preset` 0 ultrafast, 1 fast, 2 medium, and
+///   `finest_scale` (the pyramid level the flow stops at; negative: the preset's).
 /// kind 1: TV-L1 (cv::optflow::DualTVL1OpticalFlow) with OpenCV's default parameters.
-mexv_flow *mexv_flow_create(int kind, int preset, char *error, size_t error_size);
+mexv_flow *mexv_flow_create(int kind, int preset, int finest_scale, char *error, size_t error_size);
 void mexv_flow_free(mexv_flow *flow);
 int mexv_flow_calc(mexv_flow *flow, mexv_gray from, mexv_gray to, float *out,
                    char *error, size_t error_size);

@@ -21,7 +21,7 @@ struct SignalDump: ParsableCommand {
         let reader = try FFmpegVideoReader(location: video, logger: logger)
         let fps = reader.info.fps ?? 30
         let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: fps)
-        let scorer = try MotionScorer(preset: DenseOpticalFlow.Preset(rawValue: preset) ?? .ultrafast)
+        let scorer = try MotionScorer(flow: .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .ultrafast))
         let gap = max(1, Int((0.1 * fps).rounded()))
         let backs = back.map { max(1, Int(($0 * fps).rounded())) }
         let keep = (backs.max() ?? gap) + 1
@@ -31,10 +31,10 @@ struct SignalDump: ParsableCommand {
             ring.append(frame)
             if ring.count > max(keep, gap + 1) { ring.removeFirst() }
             guard let face = try tracker.update(frame).first else { continue }
-            let crop = try frame.image.crop(face.box, size: MotionScorer.cropSide)
+            let crop = try MotionScorer.crop(frame.image, box: face.box)
             func earlier(_ k: Int) throws -> MotionSample? {
                 guard ring.count > k else { return nil }
-                return try scorer.score(earlier: try ring[ring.count - 1 - k].image.crop(face.box, size: MotionScorer.cropSide), current: crop)
+                return try scorer.score(earlier: try MotionScorer.crop(ring[ring.count - 1 - k].image, box: face.box), current: crop)
             }
             guard let speed = try earlier(gap) else { continue }
             var line = "\(frame.index),\(face.trackID),\(face.visible ? 1 : 0),\(String(format: "%.4f", speed.score)),\(speed.blink ? 1 : 0)"

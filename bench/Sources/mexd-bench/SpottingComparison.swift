@@ -23,7 +23,10 @@ struct SpottingComparison: ParsableCommand {
     @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement, minimumThreshold, onsetPreRoll, boundaryFraction).")
     var set: [String] = []
 
+    @Option(help: "DIS finest pyramid level of the motion score (default: the preset's).") var finest: Int?
+
     func settings() throws -> SpotterSettings { try spotterSettings(set) }
+    var flowMethod: DenseOpticalFlow.Method { .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .fast, finestScale: finest) }
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -40,7 +43,7 @@ struct SpottingComparison: ParsableCommand {
             let fps = reader.info.fps ?? 30
             let spotter = try settings()
             let pipeline = try FacePipeline(source: video, fps: fps, detector: detector, spotter: spotter,
-                                            flow: DenseOpticalFlow.Preset(rawValue: preset) ?? .fast)
+                                            flow: flowMethod)
             var scores: [Int: [Int: Double]] = [:]   // track -> frame -> score
             // track -> frame -> crop, for the offline displacement: under the track's first
             // box throughout, as the pipeline cuts an event's frames under one frozen box.
@@ -54,7 +57,7 @@ struct SpottingComparison: ParsableCommand {
                     if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.score }
                     let box = cropBoxes[o.face.trackID] ?? o.face.box
                     cropBoxes[o.face.trackID] = box
-                    crops[o.face.trackID, default: [:]][frame.index] = try frame.image.crop(box, size: MotionScorer.cropSide)
+                    crops[o.face.trackID, default: [:]][frame.index] = try MotionScorer.crop(frame.image, box: box)
                 }
                 frames += 1
             }
@@ -74,7 +77,7 @@ struct SpottingComparison: ParsableCommand {
                 let series = (0..<frames).map { main[$0] ?? 0 }
                 let gap = pipeline.gap
                 let faces = crops[track] ?? [:]
-                let scorer = try MotionScorer(preset: DenseOpticalFlow.Preset(rawValue: preset) ?? .fast)
+                let scorer = try MotionScorer(flow: flowMethod)
                 // The same displacement as the pipeline gives the causal spotter.
                 let displacement = { (reference: Int, f: Int) -> Double? in
                     guard let a = faces[reference], let b = faces[f] else { return nil }
@@ -136,6 +139,9 @@ func spotterSettings(_ items: [String]) throws -> SpotterSettings {
         case "onsetPreRoll": s.onsetPreRoll = value
         case "boundaryFraction": s.boundaryFraction = value
         case "settleLimit": s.settleLimit = value
+        case "reportMovement": s.reportMovement = value != 0
+        case "hysteresis": s.hysteresis = value
+        case "p": s.p = value
         default: throw ValidationError("unknown setting \(parts[0])")
         }
     }
