@@ -70,8 +70,10 @@ public struct ApexSpotter: Sendable {
         var displacementPeak = 0.0
         var displacementApex: Int?
         var backSince: Int?
-        /// The first frame of the current stretch of still raw scores.
+        /// The first frame of the current stretch without expression-speed motion, and the
+        /// displacement then.
         var stillSince: Int?
+        var stillDisplacement = 0.0
         /// Every displacement given, for the onset, apex and offset at the end.
         var profile = DisplacementProfile()
         var head = 0.0
@@ -235,13 +237,25 @@ public struct ApexSpotter: Sendable {
             current.backSince = nil
         }
         let settled = current.backSince.map { frame - $0 + 1 >= lookAheadFrames } ?? false
-        // Still for `settleLimit` (the average under the run's lower level: single noisy
-        // raw frames at 200 fps do not count) without coming back: the face has come to
-        // rest away from the reference, which drifted, or was not neutral (a run opened
-        // part-way into a slow expression). Ended now rather than at `macroMax`, where it
-        // would have swallowed the expressions that follow: an expression if the face
-        // had come back after the apex before it drifted, else movement.
-        current.stillSince = smoothed < current.lowThreshold ? current.stillSince ?? frame : nil
+        // Still for `settleLimit` without coming back: the face has come to rest away
+        // from the reference, which drifted, or was not neutral (a run opened part-way
+        // into a slow expression). Ended now rather than at `macroMax`, where it would
+        // have swallowed the expressions that follow: an expression if the face had come
+        // back after the apex before it drifted, else movement. Still means the average
+        // under the run's threshold T and the face not on its way back (the displacement
+        // not a quarter of the excursion below where the stretch began): a slow return
+        // is motion, a slow drift away is not. (Under the run's lower level instead of T,
+        // compression noise at each key frame kept restarting the stretch, and drifting
+        // runs went on to `macroMax`, swallowing the expressions that came next.)
+        let excursion = current.displacementPeak - current.profile.floorBeforePeak
+        if smoothed < current.threshold {
+            if current.stillSince == nil || d < current.stillDisplacement - 0.25 * excursion {
+                current.stillSince = frame
+                current.stillDisplacement = d
+            }
+        } else {
+            current.stillSince = nil
+        }
         let settledAway = current.stillSince.map { Double(frame - $0 + 1) >= settings.settleLimit * fps } ?? false
         guard settled || settledAway || frame - current.onset > longest else { return nil }
         run = nil
