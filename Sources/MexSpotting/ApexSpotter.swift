@@ -74,6 +74,11 @@ public struct ApexSpotter: Sendable {
         /// displacement then.
         var stillSince: Int?
         var stillDisplacement = 0.0
+        /// The face's displacement and the run's excursion when it last came to rest
+        /// (still for `lookAhead`) away from the reference, and the frame motion resumed.
+        var restDisplacement: Double?
+        var restExcursion = 0.0
+        var resumedAt: Int?
         /// Every displacement given, for the onset, apex and offset at the end.
         var profile = DisplacementProfile()
         var head = 0.0
@@ -257,8 +262,36 @@ public struct ApexSpotter: Sendable {
             current.stillSince = nil
         }
         let settledAway = current.stillSince.map { Double(frame - $0 + 1) >= settings.settleLimit * fps } ?? false
+        // Moving on: after a rest away from the reference, motion resumed and takes the
+        // face further away, not back. That is a new expression on top of a face that
+        // had not come back (a drift, a compression step at a key frame, a held
+        // expression): this run ends where the motion resumed, and the new motion gets
+        // a run of its own with a reference face from just before it.
+        if let since = current.stillSince, frame - since + 1 == lookAheadFrames {
+            // The level the rest began at: the displacement jumps at once with a step and
+            // runs ahead of the speed at a new expression's onset, so later values in the
+            // stretch would hide both.
+            current.restDisplacement = d
+            current.restExcursion = excursion
+            current.resumedAt = nil
+        } else if current.stillSince == nil, current.restDisplacement != nil, current.resumedAt == nil {
+            current.resumedAt = frame
+        }
+        if let rest = current.restDisplacement, let resumed = current.resumedAt,
+           d > rest + max(settings.minimumDisplacement, 0.5 * current.restExcursion) {
+            run = nil
+            armed = true
+            var before = current
+            before.profile = current.profile.truncated(before: resumed)
+            return ended(before, at: resumed, settled: false, decidedAt: frame)
+        }
         guard settled || settledAway || frame - current.onset > longest else { return nil }
         run = nil
+        return ended(current, at: frame, settled: settled, decidedAt: frame)
+    }
+
+    /// The expression (or movement) of a run that ends at `frame`.
+    private func ended(_ current: Run, at frame: Int, settled: Bool, decidedAt: Int) -> SpottedInterval? {
         guard current.displacementApex != nil, current.displacementPeak > 0,
               let bounds = current.profile.boundaries(reference: current.onset, fraction: settings.boundaryFraction) else { return nil }
         let cameBack = !settled && bounds.offset.flatMap { offset in
@@ -268,8 +301,8 @@ public struct ApexSpotter: Sendable {
         // Without a frame back within the level, the first still frame back near the
         // reference face: the stillness test reads frame t's score, which covers motion
         // up to gap - 1 frames before t.
-        let offset = tooLong ? frame : bounds.offset ?? max(bounds.apex + 1, current.backSince! - gap + 1)
-        return interval(onset: bounds.onset, apex: bounds.apex, offset: offset, run: current, decidedAt: frame,
+        let offset = tooLong ? frame : bounds.offset ?? max(bounds.apex + 1, (current.backSince ?? frame) - gap + 1)
+        return interval(onset: bounds.onset, apex: bounds.apex, offset: offset, run: current, decidedAt: decidedAt,
                         forceMovement: tooLong)
     }
 

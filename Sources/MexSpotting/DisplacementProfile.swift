@@ -26,6 +26,13 @@ public struct DisplacementProfile: Sendable {
 
     public var isEmpty: Bool { values.isEmpty }
 
+    /// The profile up to, not including, `frame`.
+    public func truncated(before frame: Int) -> DisplacementProfile {
+        var copy = DisplacementProfile()
+        for i in frames.indices where frames[i] < frame { copy.append(frame: frames[i], displacement: values[i]) }
+        return copy
+    }
+
     /// The largest displacement and its frame (the first of equals).
     public var peak: (frame: Int, value: Double)? {
         guard var best = values.indices.first else { return nil }

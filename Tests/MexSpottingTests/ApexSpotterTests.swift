@@ -120,3 +120,53 @@ private func run(_ scores: [Double], fps: Double, gap: Int, settings: SpotterSet
         if let first = found.first { #expect(abs(first.onset - 150) <= 3 && abs(first.offset - 160) <= 3, "\(first)") }
     }
 }
+
+/// The spotter fed as FacePipeline feeds it: the score, and during a run the
+/// displacement from the run's reference frame, with the frames since the reference
+/// backfilled when the run opens. `position` is how far the face is from where it began.
+private func runWithDisplacement(_ position: [Double], fps: Double, gap: Int, seed: UInt64 = 3) -> [SpottedInterval] {
+    var generator = SplitMix(seed: seed)
+    var noise: [Double] { (0..<position.count).map { _ in 0.03 * generator.unit() } }
+    let scoreNoise = noise, displacementNoise = noise
+    var spotter = ApexSpotter(fps: fps, gap: gap)
+    var found: [SpottedInterval] = []
+    var backfilledFor: Int?
+    func distance(_ f: Int, from r: Int) -> Double { abs(position[f] - position[r]) + 0.04 + displacementNoise[f] }
+    for i in position.indices {
+        let score = (i >= gap ? abs(position[i] - position[i - gap]) : 0) + 0.08 + scoreNoise[i]
+        let displacement = spotter.referenceFrame.flatMap { r in backfilledFor == r ? distance(i, from: r) : nil }
+        if let e = spotter.push(frame: i, score: score, displacement: displacement) { found.append(e) }
+        if let r = spotter.referenceFrame, backfilledFor != r {
+            backfilledFor = r
+            spotter.backfill(((r + 1)...i).map { ($0, distance($0, from: r)) })
+        }
+    }
+    if let e = spotter.flush() { found.append(e) }
+    return found
+}
+
+@Suite struct ApexSpotterRestTests {
+    /// A face that jumps a little and stays there (a compression step at a key frame, a
+    /// drift) and then makes an expression within the settle time: the expression is
+    /// found on its own, not swallowed by the run the jump opened.
+    @Test(arguments: [30.0, 200.0])
+    func anExpressionAfterAStepIsItsOwnEvent(fps: Double) {
+        let gap = Int((0.2 * fps).rounded())
+        let n = Int(12 * fps)
+        let step = Int(5 * fps), onset = 6.2, apex = 6.45, offset = 6.7
+        let position: [Double] = (0..<n).map { i in
+            let t = Double(i) / fps
+            var p = i >= step ? 0.35 : 0
+            if t > onset && t <= apex { p += 1.2 * 0.5 * (1 - cos(.pi * (t - onset) / (apex - onset))) }
+            if t > apex && t < offset { p += 1.2 * 0.5 * (1 + cos(.pi * (t - apex) / (offset - apex))) }
+            return p
+        }
+        let found = runWithDisplacement(position, fps: fps, gap: gap).filter { $0.kind != .movement }
+        let truth = (Int((onset * fps).rounded()), Int((offset * fps).rounded()))
+        let matches = found.filter { e in
+            let inter = max(0, min(truth.1, e.offset) - max(truth.0, e.onset) + 1)
+            return Double(inter) / Double((truth.1 - truth.0 + 1) + (e.offset - e.onset + 1) - inter) >= 0.5
+        }
+        #expect(matches.count == 1 && matches.first?.kind == .micro, "\(found) against \(truth)")
+    }
+}
