@@ -38,14 +38,11 @@ extern "C" int mexv_flow_calc(mexv_flow *flow, mexv_gray from, mexv_gray to, flo
     }
     return mexv::guarded(error, error_size, [&] {
         // The result goes straight into the caller's buffer: a CV_32FC2 header over it.
+        // What the buffer holds is DIS's starting guess: the previous pair's flow, which
+        // for a head moving steadily is most of this one (cleared, a swaying face gave
+        // spurious events; git log of this file).
         cv::Mat result(from.height, from.width, CV_32FC2, out);
         cv::Mat before = result;
-        // Cleared first: with the caller's field reused, the spotter's results depended on
-        // which pairs the instance had computed before (one DIS shared by the motion score
-        // and the displacement gave other intervals than two instances on most dev2
-        // videos); cleared, the two agree exactly. Small tests did not reproduce it, so
-        // the cause inside OpenCV is not pinned down.
-        result.setTo(cv::Scalar::all(0));
         flow->algorithm->calc(mexv::view(from), mexv::view(to), result);
         if (result.data != before.data) result.copyTo(before); // OpenCV reallocated: copy back
         return MEXV_OK;
