@@ -11,7 +11,7 @@ public enum ConfigSchema {
     public static let spotter = [
         "flow_span", "smoothing", "history", "warm_up", "p", "noise_k", "minimum_threshold", "hysteresis", "look_ahead",
         "raw_k", "return_fraction", "minimum_displacement", "onset_pre_roll", "boundary_fraction", "settle_limit", "search_margin", "min_duration", "micro_max",
-        "macro_max", "report_movement", "head_motion_limit",
+        "macro_max", "equalise_regions", "report_movement", "head_motion_limit",
     ]
     /// Keys a [sources.NAME] table may set, and [defaults] may set for every source.
     public static let perSource = [

@@ -254,6 +254,7 @@ private struct ConfigurationDecoder {
         read("min_duration", .nonNegative, \.minDuration)
         read("micro_max", .positive, \.microMax)
         read("macro_max", .positive, \.macroMax)
+        if let equalise = r.bool("equalise_regions") { s.equaliseRegions = equalise }
         if let report = r.bool("report_movement") { s.reportMovement = report }
         read("head_motion_limit", .positive, \.headMotionLimit)
         // Durations sort events into kinds, so the bounds must be in order.

@@ -40,6 +40,7 @@ extension DaemonConfiguration {
                              ("micro_max", s.microMax), ("macro_max", s.macroMax)] {
             out.key(key, value)
         }
+        out.key("equalise_regions", s.equaliseRegions)
         out.key("report_movement", s.reportMovement)
         out.key("head_motion_limit", s.headMotionLimit)
 

@@ -6,7 +6,7 @@ extension FacePipeline {
     public var frameFaces: [Records.FrameFace] {
         lastObservations.map {
             Records.FrameFace(trackID: $0.face.trackID, box: $0.face.box, confidence: $0.face.confidence,
-                              score: $0.motion?.score, threshold: $0.threshold)
+                              score: $0.score, threshold: $0.threshold)
         }
     }
 }

@@ -16,6 +16,11 @@ public struct MotionSample: Sendable, Equatable {
     /// The eyes moved much more than the brows: a blink. The regions next to the eyes
     /// (brows, nose) are then left out of `score`.
     public var blink: Bool
+
+    /// The region scores that count towards `score`: those a blink covered are 0.
+    public var countedScores: [Double] {
+        blink ? regionScores.enumerated().map { FaceRegion.nearEyes.contains($0.offset) ? 0 : $0.element } : regionScores
+    }
 }
 
 /// Scores facial motion per frame (DESIGN.md section 1): DIS flow between the face
@@ -77,9 +82,10 @@ public final class MotionScorer {
         let eyes = regionScore(FaceRegion.eyes, side: side)
         let brows = FaceRegion.brows.map { regionScores[$0] }.max() ?? 0
         let blink = eyes > Self.blinkRatio * brows && eyes > 0.3
-        let counted = blink ? regionScores.enumerated().filter { !FaceRegion.nearEyes.contains($0.offset) }.map(\.element) : regionScores
-        return MotionSample(score: counted.max() ?? 0, regionScores: regionScores,
-                            headMotion: Double((mu * mu + mv * mv).squareRoot()), headShiftX: Double(mu), headShiftY: Double(mv), blink: blink)
+        var sample = MotionSample(score: 0, regionScores: regionScores, headMotion: Double((mu * mu + mv * mv).squareRoot()),
+                                  headShiftX: Double(mu), headShiftY: Double(mv), blink: blink)
+        sample.score = sample.countedScores.max() ?? 0
+        return sample
     }
 
     /// The largest local motion in a region, head motion removed: the length of the

@@ -35,6 +35,8 @@ public final class FacePipeline {
     public struct FaceObservation: Sendable {
         public var face: TrackedFace
         public var motion: MotionSample?
+        /// The spotter's score of `motion` (regions equalised), which `threshold` is for.
+        public var score: Double?
         public var threshold: Double
         /// Distance from the onset face while a run is open.
         public var displacement: Double?
@@ -110,16 +112,17 @@ public final class FacePipeline {
             let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)
             tracker.follow(face.trackID, dx: sample.headShiftX * pixels, dy: sample.headShiftY * pixels)
             // During a run: how far the face is from its onset face (a second DIS).
-            var displacement: Double?
+            var displacement: [Double]?
             if let onset = state.spotter.referenceFrame {
                 if state.reference?.frame != onset { state.reference = state.crops.entry(onset).map { ($0.frame, $0.crop) } }
                 if let reference = state.reference {
-                    displacement = try scorer.score(earlier: reference.crop, current: crop).score
+                    displacement = try scorer.score(earlier: reference.crop, current: crop).countedScores
                 }
             } else {
                 state.reference = nil
             }
-            let closed = state.spotter.push(frame: frame.index, score: sample.score, headMotion: sample.headMotion,
+            let score = state.spotter.combinedScore(sample.countedScores)
+            let closed = state.spotter.push(frame: frame.index, regions: sample.countedScores, headMotion: sample.headMotion,
                                             displacement: displacement)
             // A run that opened on this frame: the frames since its reference get their
             // displacement now, all cut under the reference's box as the frames after
@@ -137,7 +140,7 @@ public final class FacePipeline {
                 var values: [(frame: Int, displacement: Double)] = []
                 for f in (onset + 1)...frame.index {
                     if let current = try cut(f) {
-                        values.append((f, try scorer.score(earlier: referenceCrop, current: current).score))
+                        values.append((f, state.spotter.combinedScore(try scorer.score(earlier: referenceCrop, current: current).countedScores)))
                     }
                 }
                 state.spotter.backfill(values)
@@ -146,8 +149,8 @@ public final class FacePipeline {
             if let box = state.eventBox {
                 state.eventCrops[frame.index] = (frame.pts, try frame.image.crop(box, size: ClassifierInput.faceSide))
             }
-            lastObservations.append(FaceObservation(face: face, motion: sample, threshold: state.spotter.threshold,
-                                                    displacement: displacement, inRun: state.spotter.isInRun,
+            lastObservations.append(FaceObservation(face: face, motion: sample, score: score, threshold: state.spotter.threshold,
+                                                    displacement: displacement.map(state.spotter.combinedScore), inRun: state.spotter.isInRun,
                                                     reference: state.spotter.referenceFrame))
             // Freeze the crop box while a run is open, at the box the onset face was cut
             // with, so the key frames and the displacement all share one box.

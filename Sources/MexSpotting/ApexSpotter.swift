@@ -50,6 +50,8 @@ public struct ApexSpotter: Sendable {
     // Scores outside runs only: the noise levels must not learn from the expressions.
     private var quietSmoothed: SlidingStatistics
     private var quietRaw: SlidingStatistics
+    /// Each region's quiet level, to equalise the regions before they are combined.
+    private var regionNoise: RegionNoise
     private var rawNoise = (median: 0.0, sigma: 0.0)
     private var smoothedNoise = (median: 0.0, sigma: 0.0)
     private var frames = 0
@@ -106,6 +108,7 @@ public struct ApexSpotter: Sendable {
         rawHistory = SlidingStatistics(capacity: rawSpan)
         quietSmoothed = SlidingStatistics(capacity: smoothedHistory.capacity)
         quietRaw = SlidingStatistics(capacity: smoothedHistory.capacity)
+        regionNoise = RegionNoise(capacity: smoothedHistory.capacity)
     }
 
     /// True while a run above the threshold is open.
@@ -123,6 +126,22 @@ public struct ApexSpotter: Sendable {
                    settings.minimumThreshold)
     }
 
+    /// The score of one frame's region scores (`MotionSample.regionScores`, regions a
+    /// blink covered at 0): their largest after each is scaled to the regions' pooled
+    /// noise level (`RegionNoise`), or their plain largest with
+    /// `settings.equaliseRegions` off or before the levels are learned.
+    public func combinedScore(_ regions: [Double]) -> Double {
+        settings.equaliseRegions ? regionNoise.combine(regions) : regions.max() ?? 0
+    }
+
+    /// Feeds frame `frame`'s region scores: the score is `combinedScore(regions)`, the
+    /// displacement (region scores between the reference face and this one) is combined
+    /// the same way, and quiet frames teach the regions' levels.
+    public mutating func push(frame: Int, regions: [Double], headMotion head: Double = 0, displacement: [Double]? = nil) -> SpottedInterval? {
+        push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
+             regions: regions)
+    }
+
     /// Feeds frame `frame`'s score; returns an expression when one has just ended.
     ///
     /// `displacement` is the motion score between the `referenceFrame` face and this
@@ -131,20 +150,24 @@ public struct ApexSpotter: Sendable {
     /// offset the first frame back near the onset (an expression held at its apex stays
     /// one event); without it, the run's end and the raw scores decide.
     public mutating func push(frame: Int, score: Double, headMotion head: Double = 0, displacement: Double? = nil) -> SpottedInterval? {
+        push(frame: frame, score: score, headMotion: head, displacement: displacement, regions: nil)
+    }
+
+    private mutating func push(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
         if lastFrame >= 0 && frame != lastFrame + 1 {
             let missing = frame - lastFrame - 1
             if missing > 0 && missing <= maxFillFrames, let last = rawHistory.recent(0) {
                 // A face the detector missed for a moment: carry its last score over the
                 // gap rather than lose the history and an expression under way.
-                for f in (lastFrame + 1)..<frame { _ = step(frame: f, score: last, headMotion: 0, displacement: nil) }
+                for f in (lastFrame + 1)..<frame { _ = step(frame: f, score: last, headMotion: 0, displacement: nil, regions: nil) }
             } else {
                 reset()   // a real gap in the track: start over
             }
         }
-        return step(frame: frame, score: score, headMotion: head, displacement: displacement)
+        return step(frame: frame, score: score, headMotion: head, displacement: displacement, regions: regions)
     }
 
-    private mutating func step(frame: Int, score: Double, headMotion head: Double, displacement: Double?) -> SpottedInterval? {
+    private mutating func step(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
         lastFrame = frame
         frames += 1
         window.push(score)
@@ -156,11 +179,13 @@ public struct ApexSpotter: Sendable {
         if run == nil && (armed || warmingUp) {
             quietSmoothed.push(smoothed)
             quietRaw.push(score)
+            if let regions { regionNoise.learn(regions) }
         }
         // The noise levels move slowly: refresh them twice a second, not every frame.
         if frames % max(1, Int(fps / 2)) == 0 || quietRaw.count == warmUpFrames {
             smoothedNoise = quietSmoothed.medianAndSigma()
             rawNoise = quietRaw.medianAndSigma()
+            if settings.equaliseRegions { regionNoise.refresh() }
         }
         let t = threshold
         smoothedHistory.push(smoothed)

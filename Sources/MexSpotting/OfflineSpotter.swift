@@ -11,6 +11,21 @@
 /// offset from that profile; runs that move less than `minimumDisplacement` dropped.
 /// Without it, onset and offset come from the raw scores.
 public enum OfflineSpotter {
+    /// Spots from per-frame region scores (`MotionSample.countedScores`), equalised as
+    /// the causal spotter does (`RegionNoise`) but with the whole video's levels, and
+    /// from the region scores of the displacement.
+    public static func spot(regionScores: [[Double]], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(),
+                            displacement: ((_ reference: Int, _ frame: Int) -> [Double]?)? = nil) -> [SpottedInterval] {
+        var noise = RegionNoise(capacity: regionScores.count)
+        if settings.equaliseRegions {
+            for regions in regionScores where !regions.isEmpty { noise.learn(regions) }
+            noise.refresh()
+        }
+        let combine = { (regions: [Double]) in settings.equaliseRegions ? noise.combine(regions) : regions.max() ?? 0 }
+        return spot(scores: regionScores.map(combine), fps: fps, gap: gap, settings: settings,
+                    displacement: displacement.map { d in { d($0, $1).map(combine) } })
+    }
+
     public static func spot(scores: [Double], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(),
                             displacement: ((_ reference: Int, _ frame: Int) -> Double?)? = nil) -> [SpottedInterval] {
         guard !scores.isEmpty else { return [] }

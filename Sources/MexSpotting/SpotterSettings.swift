@@ -62,6 +62,10 @@ public struct SpotterSettings: Sendable, Equatable {
     public var macroMax = 4.0
     /// Report movement (too short or too long) as events of kind "movement".
     public var reportMovement = false
+    /// Scale each facial region's score to the regions' pooled noise level before taking
+    /// the largest (`RegionNoise`): a faint expression in a quiet region (the mouth
+    /// corners) then counts against that region's noise, not the brows'.
+    public var equaliseRegions = true
     /// Head translation above this (pixels per 0.1 s) marks an event's quality.
     public var headMotionLimit = 1.5
 

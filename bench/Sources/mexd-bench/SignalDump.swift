@@ -8,13 +8,15 @@ import MexSource
 import MexVision
 
 /// Per-frame motion signals of the first face, for studying the spotter's input: the
-/// 0.1 s speed score and the displacement from frames further back, all under frame
-/// t's box. Missed frames are scored under the track's held box.
+/// speed score over `--span` (the pipeline's flow span) with each region's part of it,
+/// and the displacement from frames further back, all under frame t's box. Missed
+/// frames are scored under the track's held box.
 struct SignalDump: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "signals")
     @Argument var video: String
     @Option(help: "Look-backs in seconds for the displacement columns.") var back: [Double] = [0.2, 0.3, 0.5]
-    @Option(help: "DIS preset: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 0
+    @Option(help: "DIS preset: 0 ultrafast, 1 fast (the pipeline's), 2 medium.") var preset: Int32 = 1
+    @Option(help: "The speed score's span in seconds (the pipeline's flow_span).") var span = 0.2
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -22,11 +24,11 @@ struct SignalDump: ParsableCommand {
         let fps = reader.info.fps ?? 30
         let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: fps)
         let scorer = try MotionScorer(flow: .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .ultrafast))
-        let gap = max(1, Int((0.1 * fps).rounded()))
+        let gap = max(1, Int((span * fps).rounded()))
         let backs = back.map { max(1, Int(($0 * fps).rounded())) }
         let keep = (backs.max() ?? gap) + 1
         var ring: [Frame] = []
-        print("frame,track,visible,speed,blink," + back.map { "d\($0)" }.joined(separator: ","))
+        print("frame,track,visible,speed,blink," + FaceRegion.scored.map(\.name).joined(separator: ",") + "," + back.map { "d\($0)" }.joined(separator: ","))
         while let frame = try reader.nextFrame() {
             ring.append(frame)
             if ring.count > max(keep, gap + 1) { ring.removeFirst() }
@@ -38,6 +40,7 @@ struct SignalDump: ParsableCommand {
             }
             guard let speed = try earlier(gap) else { continue }
             var line = "\(frame.index),\(face.trackID),\(face.visible ? 1 : 0),\(String(format: "%.4f", speed.score)),\(speed.blink ? 1 : 0)"
+            for r in speed.regionScores { line += String(format: ",%.4f", r) }
             for k in backs { line += "," + ((try earlier(k)).map { String(format: "%.4f", $0.score) } ?? "") }
             print(line)
         }

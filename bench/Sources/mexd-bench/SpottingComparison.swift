@@ -37,14 +37,14 @@ struct SpottingComparison: ParsableCommand {
         let detector = try HaarFaceDetector()
         var causal: [SpottedExpression] = [], offline: [SpottedExpression] = []
         var totalFrames = 0
-        var latencies: [(kind: SpottedInterval.Kind, seconds: Double, apexError: Int)] = []
+        var latencies: [(kind: SpottedInterval.Kind, fps: Double, seconds: Double, apexError: Int)] = []
         for video in videos {
             let reader = try FFmpegVideoReader(location: "\(data)/videos/\(video)", logger: logger)
             let fps = reader.info.fps ?? 30
             let spotter = try settings()
             let pipeline = try FacePipeline(source: video, fps: fps, detector: detector, spotter: spotter,
                                             flow: flowMethod)
-            var scores: [Int: [Int: Double]] = [:]   // track -> frame -> score
+            var scores: [Int: [Int: [Double]]] = [:]   // track -> frame -> region scores
             // track -> frame -> crop, for the offline displacement: under the track's first
             // box throughout, as the pipeline cuts an event's frames under one frozen box.
             var crops: [Int: [Int: GrayImage]] = [:]
@@ -54,7 +54,7 @@ struct SpottingComparison: ParsableCommand {
             while let frame = try reader.nextFrame() {
                 events += try pipeline.process(frame)
                 for o in pipeline.lastObservations {
-                    if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.score }
+                    if let m = o.motion { scores[o.face.trackID, default: [:]][frame.index] = m.countedScores }
                     let box = cropBoxes[o.face.trackID] ?? o.face.box
                     cropBoxes[o.face.trackID] = box
                     crops[o.face.trackID, default: [:]][frame.index] = try MotionScorer.crop(frame.image, box: box)
@@ -69,21 +69,25 @@ struct SpottingComparison: ParsableCommand {
                                                 apex: e.apex.frame, kind: e.interval.kind == .macro ? .macro : .micro))
                 if let match = gt.first(where: { $0.interval.iou(Interval(onset: e.onset.frame, offset: e.offset.frame)) >= 0.5 }),
                    let apex = match.apex {
-                    latencies.append((e.interval.kind, Double(e.interval.decidedAt - apex) / fps, e.apex.frame - apex))
+                    latencies.append((e.interval.kind, fps, Double(e.interval.decidedAt - apex) / fps, e.apex.frame - apex))
+                    if verbose && Double(e.interval.decidedAt - apex) / fps > 1 {
+                        print(String(format: "    late %d-%d %@: decided %.2f s after the apex", e.onset.frame, e.offset.frame,
+                                     e.interval.kind.rawValue, Double(e.interval.decidedAt - apex) / fps))
+                    }
                 }
             }
             // Offline on the main track's scores (missing frames count as still).
             if let (track, main) = scores.max(by: { $0.value.count < $1.value.count }) {
-                let series = (0..<frames).map { main[$0] ?? 0 }
+                let series = (0..<frames).map { main[$0] ?? [] }
                 let gap = pipeline.gap
                 let faces = crops[track] ?? [:]
                 let scorer = try MotionScorer(flow: flowMethod)
                 // The same displacement as the pipeline gives the causal spotter.
-                let displacement = { (reference: Int, f: Int) -> Double? in
+                let displacement = { (reference: Int, f: Int) -> [Double]? in
                     guard let a = faces[reference], let b = faces[f] else { return nil }
-                    return try? scorer.score(earlier: a, current: b).score
+                    return try? scorer.score(earlier: a, current: b).countedScores
                 }
-                for s in OfflineSpotter.spot(scores: series, fps: fps, gap: gap, settings: spotter, displacement: displacement) {
+                for s in OfflineSpotter.spot(regionScores: series, fps: fps, gap: gap, settings: spotter, displacement: displacement) {
                     offline.append(SpottedExpression(video: video, interval: Interval(onset: s.onset, offset: s.offset),
                                                      kind: s.kind == .macro ? .macro : .micro))
                 }
@@ -110,13 +114,19 @@ struct SpottingComparison: ParsableCommand {
         print(String(format: "  causal (mexd)                                  %.3f   %.3f   %.3f", c.micro.f1, c.macro.f1, c.overall.f1))
         print(String(format: "  offline (centred smoothing, whole-video T)     %.3f   %.3f   %.3f", o.micro.f1, o.macro.f1, o.overall.f1))
         print("  causal counts: micro \(c.micro), macro \(c.macro)")
+        // Per kind, over all frame rates and then per frame rate (the target is at 30 fps).
+        let rates = Set(latencies.map(\.fps)).sorted()
         for kind in [SpottedInterval.Kind.micro, .macro] {
-            let l = latencies.filter { $0.kind == kind }.map(\.seconds).sorted()
-            guard !l.isEmpty else { continue }
-            let p95 = l[min(l.count - 1, Int((0.95 * Double(l.count)).rounded(.up)) - 1)]
-            let apexErrors = latencies.filter { $0.kind == kind }.map { abs($0.apexError) }.sorted()
-            print("  \(kind.rawValue) emit latency after the apex: " + String(format: "p50 %.2f s, p95 %.2f s (n %d); apex error median %d frames",
-                         l[l.count / 2], p95, l.count, apexErrors[apexErrors.count / 2]))
+            for rate in [nil] + (rates.count > 1 ? rates.map(Optional.some) : []) {
+                let chosen = latencies.filter { $0.kind == kind && (rate == nil || $0.fps == rate) }
+                let l = chosen.map(\.seconds).sorted()
+                guard !l.isEmpty else { continue }
+                let p95 = l[min(l.count - 1, Int((0.95 * Double(l.count)).rounded(.up)) - 1)]
+                let apexErrors = chosen.map { abs($0.apexError) }.sorted()
+                let at = rate.map { String(format: " at %g fps", $0) } ?? ""
+                print("  \(kind.rawValue) emit latency after the apex\(at): " + String(format: "p50 %.2f s, p95 %.2f s (n %d); apex error median %d frames",
+                             l[l.count / 2], p95, l.count, apexErrors[apexErrors.count / 2]))
+            }
         }
     }
 }
@@ -139,6 +149,7 @@ func spotterSettings(_ items: [String]) throws -> SpotterSettings {
         case "onsetPreRoll": s.onsetPreRoll = value
         case "boundaryFraction": s.boundaryFraction = value
         case "settleLimit": s.settleLimit = value
+        case "equaliseRegions": s.equaliseRegions = value != 0
         case "reportMovement": s.reportMovement = value != 0
         case "hysteresis": s.hysteresis = value
         case "p": s.p = value
@@ -170,7 +181,7 @@ struct SpottingTrace: ParsableCommand {
                     let d = o.displacement.map { String(format: "%.3f", $0) } ?? "  -  "
                     let blink = o.motion?.blink == true ? "BLINK " : ""
                     let regions = o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? ""
-                    print(String(format: "%5d t%d score %.3f T %.3f ", frame.index, o.face.trackID, o.motion?.score ?? -1, o.threshold)
+                    print(String(format: "%5d t%d score %.3f T %.3f ", frame.index, o.face.trackID, o.score ?? -1, o.threshold)
                           + "\(run) disp \(d) \(blink)\(regions)")
                 }
             }
