@@ -15,8 +15,11 @@
 /// calls quiet.
 struct RegionNoise {
     /// Gains are kept within these bounds, so that a region that is nearly motionless
-    /// in one video (a face lit flat) is not turned into a noise amplifier.
-    static let gainRange = 0.25...4.0
+    /// in one video is not turned into a noise amplifier: with 0.25-4, bench/scan's
+    /// swaying face (its box following the head between searches) had a brow region at
+    /// a quarter of the others' floor whose edge motion then scored 11 px, two false
+    /// events; 0.5-2 gives none, and costs one faint AU12 of 80 held-out micro-expressions.
+    static let gainRange = 0.5...2.0
 
     private var quiet: [SlidingStatistics] = []
     private let capacity: Int
