@@ -54,6 +54,14 @@ public enum TestVideos {
         "-loop", "1", "-framerate", "30", "-i", astronautPhoto.path, "-vf", "crop=400:400:'20+2*n':56,format=yuv420p",
         "-frames:v", "30", "-r", "30", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18"])
 
+    /// The astronaut swaying inside a 640x480 frame (up to 2.7 px a frame, as a head
+    /// moves while its owner talks), with sensor noise and no expression: bench/scan's
+    /// video, 300 frames at 30 fps.
+    public static let astronautSway: URL = make("astronaut-sway.mp4", [
+        "-loop", "1", "-framerate", "30", "-i", astronautPhoto.path,
+        "-vf", "scale=448:448,pad=760:560:156:56,crop=640:480:'60+40*sin(n/15)':'40+20*cos(n/23)',noise=alls=6:allf=t,format=yuv420p",
+        "-frames:v", "300", "-c:v", "libx264", "-preset", "medium", "-crf", "20"])
+
     /// Where the astronaut's face (178, 67, 92x92 in the photo) is in frame n of `astronautDrift`.
     public static func astronautFaceX(_ n: Int) -> Double { 178 - Double(20 + 2 * n) }
 

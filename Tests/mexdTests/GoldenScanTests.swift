@@ -42,6 +42,16 @@ import Testing
         for (a, e) in zip(actual, expected) { #expect(a == e, "\(a) vs \(e)") }
     }
 
+    /// A face that sways without any expression gives no event. With the region gains
+    /// bounded to 0.25-4 instead of 0.5-2, a brow region's edge motion was scaled into
+    /// two false events here (scores of 9 and 15), each costing TV-L1 and the classifier.
+    @Test func aSwayingFaceWithoutExpressionGivesNoEvent() throws {
+        let run = try MexdRun("scan", "--no-classify", TestVideos.astronautSway.path)
+        #expect(run.status == 0)
+        #expect(run.records("EOF").first?["frames"] as? Int == 300)
+        #expect(run.records("EVENT").isEmpty, "\(run.records("EVENT"))")
+    }
+
     @Test func sampleEventsMatchItsAnnotations() throws {
         let (_, output) = try Self.scan(["scan", "--no-classify", "Samples/sample.mp4"])
         let predictions = TestVideos.folder.appendingPathComponent("sample-scan.jsonl")
