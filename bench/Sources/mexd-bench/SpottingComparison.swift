@@ -24,6 +24,7 @@ struct SpottingComparison: ParsableCommand {
     var set: [String] = []
 
     @Option(help: "DIS finest pyramid level of the motion score (default: the preset's).") var finest: Int?
+    @Option(help: "Local face search every this many frames (default: the tracker's).") var searchEvery: Int?
 
     func settings() throws -> SpotterSettings { try spotterSettings(set) }
     var flowMethod: DenseOpticalFlow.Method { .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .fast, finestScale: finest) }
@@ -42,8 +43,10 @@ struct SpottingComparison: ParsableCommand {
             let reader = try FFmpegVideoReader(location: "\(data)/videos/\(video)", logger: logger)
             let fps = reader.info.fps ?? 30
             let spotter = try settings()
+            var tracking = FaceTracker.Options()
+            if let searchEvery { tracking.searchEvery = searchEvery }
             let pipeline = try FacePipeline(source: video, fps: fps, detector: detector, spotter: spotter,
-                                            flow: flowMethod)
+                                            tracking: tracking, flow: flowMethod)
             var scores: [Int: [Int: [Double]]] = [:]   // track -> frame -> region scores
             // track -> frame -> crop, for the offline displacement: under the track's first
             // box throughout, as the pipeline cuts an event's frames under one frozen box.
