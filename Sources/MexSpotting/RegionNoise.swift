@@ -41,7 +41,7 @@ struct RegionNoise {
     /// Recomputes the gains from what was learned (the spotter does this with its noise
     /// levels, twice a second).
     mutating func refresh() {
-        let levels = quiet.map { $0.medianAndSigma().median }
+        let levels = quiet.map { $0.median() }
         guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { gains = []; return }
         let pooled = levels.sorted()[levels.count / 2]
         gains = levels.map { min(max(pooled / $0, Self.gainRange.lowerBound), Self.gainRange.upperBound) }

@@ -40,6 +40,28 @@ struct SlidingStatistics {
         count < ring.count ? Array(ring[0..<count]) : Array(ring[head...] + ring[..<head])
     }
 
+    /// The median alone (one partial selection, no spread).
+    func median() -> Double {
+        var v = values
+        guard !v.isEmpty else { return 0 }
+        let k = v.count / 2
+        v.withUnsafeMutableBufferPointer { buffer in
+            var lo = 0, hi = buffer.count - 1
+            // Quickselect: after it, buffer[k] holds the value a full sort would put there.
+            while lo < hi {
+                let pivot = buffer[(lo + hi) / 2]
+                var i = lo, j = hi
+                while i <= j {
+                    while buffer[i] < pivot { i += 1 }
+                    while buffer[j] > pivot { j -= 1 }
+                    if i <= j { buffer.swapAt(i, j); i += 1; j -= 1 }
+                }
+                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+            }
+        }
+        return v[k]
+    }
+
     /// Median and a robust standard deviation (1.4826 x median absolute deviation).
     func medianAndSigma() -> (median: Double, sigma: Double) {
         var v = values

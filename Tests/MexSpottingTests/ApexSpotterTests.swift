@@ -107,6 +107,18 @@ private func run(_ scores: [Double], fps: Double, gap: Int, settings: SpotterSet
         #expect(s.recent(0) == 1 && s.recent(2) == 2 && s.recent(3) == nil)
         let (median, sigma) = s.medianAndSigma()
         #expect(median == 2 && abs(sigma - 1.4826) < 1e-12)
+        #expect(s.median() == 2)
+    }
+
+    /// The selection gives the median a sort gives (the upper middle for an even count),
+    /// with repeated values and whatever the order.
+    @Test func medianSelectsWhatASortGives() {
+        var generator = SplitMix(seed: 3)
+        for count in [1, 2, 5, 8, 101, 600] {
+            var s = SlidingStatistics(capacity: count)
+            for _ in 0..<count { s.push((generator.unit() * 20).rounded() / 4) }
+            #expect(s.median() == s.values.sorted()[count / 2], "count \(count)")
+        }
     }
 }
 
