@@ -108,7 +108,7 @@ public struct ApexSpotter: Sendable {
         rawHistory = SlidingStatistics(capacity: rawSpan)
         quietSmoothed = SlidingStatistics(capacity: smoothedHistory.capacity)
         quietRaw = SlidingStatistics(capacity: smoothedHistory.capacity)
-        regionNoise = RegionNoise(capacity: smoothedHistory.capacity)
+        regionNoise = RegionNoise(capacity: smoothedHistory.capacity, enabled: settings.equaliseRegions)
     }
 
     /// True while a run above the threshold is open.
@@ -131,7 +131,7 @@ public struct ApexSpotter: Sendable {
     /// noise level (`RegionNoise`), or their plain largest with
     /// `settings.equaliseRegions` off or before the levels are learned.
     public func combinedScore(_ regions: [Double]) -> Double {
-        settings.equaliseRegions ? regionNoise.combine(regions) : regions.max() ?? 0
+        regionNoise.combine(regions)
     }
 
     /// Feeds frame `frame`'s region scores: the score is `combinedScore(regions)`, the
@@ -185,7 +185,7 @@ public struct ApexSpotter: Sendable {
         if frames % max(1, Int(fps / 2)) == 0 || quietRaw.count == warmUpFrames {
             smoothedNoise = quietSmoothed.medianAndSigma()
             rawNoise = quietRaw.medianAndSigma()
-            if settings.equaliseRegions { regionNoise.refresh() }
+            regionNoise.refresh()
         }
         let t = threshold
         smoothedHistory.push(smoothed)

@@ -16,12 +16,10 @@ public enum OfflineSpotter {
     /// from the region scores of the displacement.
     public static func spot(regionScores: [[Double]], fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(),
                             displacement: ((_ reference: Int, _ frame: Int) -> [Double]?)? = nil) -> [SpottedInterval] {
-        var noise = RegionNoise(capacity: regionScores.count)
-        if settings.equaliseRegions {
-            for regions in regionScores where !regions.isEmpty { noise.learn(regions) }
-            noise.refresh()
-        }
-        let combine = { (regions: [Double]) in settings.equaliseRegions ? noise.combine(regions) : regions.max() ?? 0 }
+        var noise = RegionNoise(capacity: regionScores.count, enabled: settings.equaliseRegions)
+        for regions in regionScores where !regions.isEmpty { noise.learn(regions) }
+        noise.refresh()
+        let combine = { (regions: [Double]) in noise.combine(regions) }
         return spot(scores: regionScores.map(combine), fps: fps, gap: gap, settings: settings,
                     displacement: displacement.map { d in { d($0, $1).map(combine) } })
     }

@@ -23,14 +23,19 @@ struct RegionNoise {
 
     private var quiet: [SlidingStatistics] = []
     private let capacity: Int
+    /// Off (`SpotterSettings.equaliseRegions`), no gains are ever set and `combine` is the
+    /// plain largest.
+    private let enabled: Bool
     private(set) var gains: [Double] = []
 
-    init(capacity: Int) {
+    init(capacity: Int, enabled: Bool = true) {
         self.capacity = max(1, capacity)
+        self.enabled = enabled
     }
 
     /// Learns from a quiet frame's region scores.
     mutating func learn(_ regions: [Double]) {
+        guard enabled else { return }
         if quiet.count != regions.count {
             quiet = regions.map { _ in SlidingStatistics(capacity: capacity) }
             gains = []
@@ -48,7 +53,7 @@ struct RegionNoise {
     }
 
     /// The combined score: the largest region score after equalisation (the plain
-    /// largest before any level is learned).
+    /// largest before any level is learned, or when off).
     func combine(_ regions: [Double]) -> Double {
         guard gains.count == regions.count else { return regions.max() ?? 0 }
         var best = 0.0

@@ -40,26 +40,12 @@ struct SlidingStatistics {
         count < ring.count ? Array(ring[0..<count]) : Array(ring[head...] + ring[..<head])
     }
 
-    /// The median alone (one partial selection, no spread).
+    /// The median alone: one sort, where `medianAndSigma` needs a second for the spread.
+    /// (It runs twice a second per region, so a selection would not pay for a second
+    /// copy of MotionScorer's.)
     func median() -> Double {
-        var v = values
-        guard !v.isEmpty else { return 0 }
-        let k = v.count / 2
-        v.withUnsafeMutableBufferPointer { buffer in
-            var lo = 0, hi = buffer.count - 1
-            // Quickselect: after it, buffer[k] holds the value a full sort would put there.
-            while lo < hi {
-                let pivot = buffer[(lo + hi) / 2]
-                var i = lo, j = hi
-                while i <= j {
-                    while buffer[i] < pivot { i += 1 }
-                    while buffer[j] > pivot { j -= 1 }
-                    if i <= j { buffer.swapAt(i, j); i += 1; j -= 1 }
-                }
-                if k <= j { hi = j } else if k >= i { lo = i } else { break }
-            }
-        }
-        return v[k]
+        let v = values.sorted()
+        return v.isEmpty ? 0 : v[v.count / 2]
     }
 
     /// Median and a robust standard deviation (1.4826 x median absolute deviation).

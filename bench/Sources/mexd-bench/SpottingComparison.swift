@@ -20,7 +20,7 @@ struct SpottingComparison: ParsableCommand {
     @Option(help: "Only videos whose name contains this.") var filter: String?
     @Flag(help: "Print each annotation's best match and each unmatched event.") var verbose = false
     @Option(help: "DIS preset of the motion score: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 1
-    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement, minimumThreshold, onsetPreRoll, boundaryFraction).")
+    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement, minimumThreshold, onsetPreRoll, boundaryFraction, settleLimit, equaliseRegions, reportMovement, hysteresis, p).")
     var set: [String] = []
 
     @Option(help: "DIS finest pyramid level of the motion score (default: the preset's).") var finest: Int?
@@ -72,10 +72,11 @@ struct SpottingComparison: ParsableCommand {
                                                 apex: e.apex.frame, kind: e.interval.kind == .macro ? .macro : .micro))
                 if let match = gt.first(where: { $0.interval.iou(Interval(onset: e.onset.frame, offset: e.offset.frame)) >= 0.5 }),
                    let apex = match.apex {
-                    latencies.append((e.interval.kind, fps, Double(e.interval.decidedAt - apex) / fps, e.apex.frame - apex))
-                    if verbose && Double(e.interval.decidedAt - apex) / fps > 1 {
+                    let latency = Double(e.interval.decidedAt - apex) / fps
+                    latencies.append((e.interval.kind, fps, latency, e.apex.frame - apex))
+                    if verbose && latency > 1 {
                         print(String(format: "    late %d-%d %@: decided %.2f s after the apex", e.onset.frame, e.offset.frame,
-                                     e.interval.kind.rawValue, Double(e.interval.decidedAt - apex) / fps))
+                                     e.interval.kind.rawValue, latency))
                     }
                 }
             }
