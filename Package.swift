@@ -86,6 +86,7 @@ let package = Package(
         // Benchmarks of the stages (bench/*/run call it).
         .executableTarget(name: "mexd-bench", dependencies: [
             "MexCore", "MexSource", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexSpotting", "MexPipeline", "MexEvaluation",
+            "MexTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "bench/Sources/mexd-bench"),
@@ -98,6 +99,7 @@ let package = Package(
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
+        .testTarget(name: "MexPipelineTests", dependencies: ["MexPipeline"]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),

@@ -4,9 +4,9 @@ import MexCore
 /// mean" hints choose from, and what Config/mexd.toml and mexd.toml(5) must document
 /// (the tests check both against these lists).
 public enum ConfigSchema {
-    public static let daemon = ["socket", "socket_mode", "socket_group", "stats_interval", "log_level"]
+    public static let daemon = ["socket", "socket_mode", "socket_group", "stats_interval", "log_level", "scan_roots"]
     public static let journal = ["path", "retention_days", "max_events"]
-    public static let limits = ["max_clients", "request_line_bytes", "idle_timeout", "subscriber_queue"]
+    public static let limits = ["max_clients", "request_line_bytes", "idle_timeout", "subscriber_queue", "max_scans", "scan_queue"]
     public static let model = ["path", "cascade", "classify"]
     public static let spotter = [
         "flow_span", "smoothing", "history", "warm_up", "p", "noise_k", "minimum_threshold", "hysteresis", "look_ahead",

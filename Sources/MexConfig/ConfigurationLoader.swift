@@ -159,7 +159,14 @@ private struct ConfigurationDecoder {
         }
         if let mode = socketMode(r) { s.socketMode = mode }
         if let group = r.string("socket_group", what: "a group name") { s.socketGroup = group }
-        if let interval = r.number("stats_interval", .nonNegative) { s.statsInterval = interval }
+        if let interval = r.number("stats_interval", .nonNegative, maximum: Bounds.seconds) { s.statsInterval = interval }
+        if let roots = r.strings("scan_roots", what: "absolute folder paths") {
+            if let relative = roots.first(where: { !$0.hasPrefix("/") }) {
+                issues.error(r.keyPath("scan_roots"), "expected absolute folder paths, got \"\(relative)\"")
+            } else {
+                s.scanRoots = roots
+            }
+        }
         if let level = r.string("log_level") {
             if ConfigSchema.logLevels.contains(level) {
                 s.logLevel = level
@@ -205,18 +212,20 @@ private struct ConfigurationDecoder {
     private func journal(_ r: TableReader) -> JournalSettings {
         var s = JournalSettings()
         if let path = r.string("path", what: "a file path") { s.path = path }
-        if let days = r.number("retention_days", .nonNegative) { s.retentionDays = days }
+        if let days = r.number("retention_days", .nonNegative, maximum: 36_500) { s.retentionDays = days }
         if let count = r.integer("max_events", minimum: 0) { s.maxEvents = count }
         return s
     }
 
     private func limits(_ r: TableReader) -> LimitSettings {
         var s = LimitSettings()
-        if let count = r.integer("max_clients", minimum: 1) { s.maxClients = count }
+        if let count = r.integer("max_clients", minimum: 1, maximum: 4096) { s.maxClients = count }
         // A WATCH request with a few source names must fit.
         if let bytes = r.integer("request_line_bytes", minimum: 1024, maximum: 16 << 20) { s.requestLineBytes = bytes }
-        if let seconds = r.number("idle_timeout", .nonNegative) { s.idleTimeout = seconds }
-        if let count = r.integer("subscriber_queue", minimum: 1) { s.subscriberQueue = count }
+        if let seconds = r.number("idle_timeout", .nonNegative, maximum: Bounds.seconds) { s.idleTimeout = seconds }
+        if let count = r.integer("subscriber_queue", minimum: 1, maximum: 1 << 20) { s.subscriberQueue = count }
+        if let count = r.integer("max_scans", minimum: 0, maximum: 64) { s.maxScans = count }
+        if let count = r.integer("scan_queue", minimum: 0, maximum: 4096) { s.scanQueue = count }
         return s
     }
 
@@ -232,21 +241,23 @@ private struct ConfigurationDecoder {
 
     private func spotter(_ r: TableReader) -> SpotterSettings {
         var s = SpotterSettings()
-        func read(_ key: String, _ rule: NumberRule, _ field: WritableKeyPath<SpotterSettings, Double>) {
-            if let value = r.number(key, rule) { s[keyPath: field] = value }
+        // Durations become frame counts (x fps, up to 1000) and pixel levels stay small:
+        // 600 s of history and 60 s for the others are far past any use.
+        func read(_ key: String, _ rule: NumberRule, _ field: WritableKeyPath<SpotterSettings, Double>, maximum: Double = 60) {
+            if let value = r.number(key, rule, maximum: maximum) { s[keyPath: field] = value }
         }
         read("flow_span", .positive, \.flowSpan)
         read("smoothing", .positive, \.smoothing)
-        read("history", .positive, \.history)
+        read("history", .positive, \.history, maximum: 600)
         read("warm_up", .nonNegative, \.warmUp)
         read("p", .fraction, \.p)
-        read("noise_k", .nonNegative, \.noiseK)
-        read("minimum_threshold", .nonNegative, \.minimumThreshold)
+        read("noise_k", .nonNegative, \.noiseK, maximum: 1000)
+        read("minimum_threshold", .nonNegative, \.minimumThreshold, maximum: 1000)
         read("hysteresis", .fraction, \.hysteresis)
         read("look_ahead", .positive, \.lookAhead)
-        read("raw_k", .nonNegative, \.rawK)
+        read("raw_k", .nonNegative, \.rawK, maximum: 1000)
         read("return_fraction", .fraction, \.returnFraction)
-        read("minimum_displacement", .nonNegative, \.minimumDisplacement)
+        read("minimum_displacement", .nonNegative, \.minimumDisplacement, maximum: 1000)
         read("onset_pre_roll", .nonNegative, \.onsetPreRoll)
         read("boundary_fraction", .fraction, \.boundaryFraction)
         read("settle_limit", .positive, \.settleLimit)
@@ -256,7 +267,7 @@ private struct ConfigurationDecoder {
         read("macro_max", .positive, \.macroMax)
         if let equalise = r.bool("equalise_regions") { s.equaliseRegions = equalise }
         if let report = r.bool("report_movement") { s.reportMovement = report }
-        read("head_motion_limit", .positive, \.headMotionLimit)
+        read("head_motion_limit", .positive, \.headMotionLimit, maximum: 1000)
         // Durations sort events into kinds, so the bounds must be in order.
         if s.minDuration >= s.microMax {
             issues.error(r.keyPath(r.has("min_duration") ? "min_duration" : "micro_max"),
@@ -274,12 +285,12 @@ private struct ConfigurationDecoder {
 
     private func sourceKeys(_ r: TableReader) -> SourceKeys {
         var keys = SourceKeys(path: r.path)
-        keys.fps = r.number("fps", .positive)
+        keys.fps = r.number("fps", .positive, maximum: 1000)
         keys.size = size(r)
         keys.controls = controls(r)
-        keys.reconnectInitial = r.number("reconnect_initial", .positive)
-        keys.reconnectMax = r.number("reconnect_max", .positive)
-        keys.stallTimeout = r.number("stall_timeout", .positive)
+        keys.reconnectInitial = r.number("reconnect_initial", .positive, maximum: Bounds.seconds)
+        keys.reconnectMax = r.number("reconnect_max", .positive, maximum: Bounds.seconds)
+        keys.stallTimeout = r.number("stall_timeout", .positive, maximum: Bounds.seconds)
         keys.enabled = r.bool("enabled")
         keys.realtime = r.bool("realtime")
         if let initial = keys.reconnectInitial, let maximum = keys.reconnectMax, initial > maximum {
@@ -483,4 +494,10 @@ private struct ConfigurationDecoder {
         case .rtsp: return "a URL"
         }
     }
+}
+
+/// Upper bounds shared by several keys (mexd.toml(5)).
+enum Bounds {
+    /// Intervals and timeouts: one day.
+    static let seconds = 86_400.0
 }

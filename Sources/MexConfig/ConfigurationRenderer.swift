@@ -12,6 +12,7 @@ extension DaemonConfiguration {
         if let group = daemon.socketGroup { out.key("socket_group", string: group) }
         out.key("stats_interval", daemon.statsInterval)
         out.key("log_level", string: daemon.logLevel)
+        out.line("scan_roots = [" + daemon.scanRoots.map(TOMLWriter.quoted).joined(separator: ", ") + "]")
 
         out.table("journal")
         out.key("path", string: journal.path)
@@ -23,6 +24,8 @@ extension DaemonConfiguration {
         out.key("request_line_bytes", limits.requestLineBytes)
         out.key("idle_timeout", limits.idleTimeout)
         out.key("subscriber_queue", limits.subscriberQueue)
+        out.key("max_scans", limits.maxScans)
+        out.key("scan_queue", limits.scanQueue)
 
         out.table("model")
         if let path = model.path { out.key("path", string: path) }

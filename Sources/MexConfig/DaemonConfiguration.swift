@@ -27,6 +27,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var statsInterval = 10.0
     /// trace, debug, info, notice, warning, error or critical.
     public var logLevel = "info"
+    /// Absolute folders a client's SCAN may read files under (symlinks resolved); empty:
+    /// SCAN is refused. Any client that may connect can ask, so nothing is open by default.
+    public var scanRoots: [String] = []
 
     public init() {}
 }
@@ -53,6 +56,9 @@ public struct LimitSettings: Sendable, Equatable {
     /// Records waiting per subscriber before FRAME and STATS are dropped; an EVENT that
     /// does not fit disconnects the subscriber.
     public var subscriberQueue = 1024
+    /// SCANs that run at once; more wait in a queue of `scanQueue`, and past it are refused.
+    public var maxScans = 2
+    public var scanQueue = 16
 
     public init() {}
 }

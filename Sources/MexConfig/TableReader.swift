@@ -79,14 +79,19 @@ final class TableReader {
         return table[key]
     }
 
-    func number(_ key: String, _ rule: NumberRule = .any) -> Double? {
+    /// A number that `rule` accepts, and at most `maximum`: every number mexd.toml
+    /// holds has an upper bound, so that none can overflow the frame counts and time
+    /// amounts computed from it.
+    func number(_ key: String, _ rule: NumberRule = .any, maximum: Double) -> Double? {
         guard let value = value(key) else { return nil }
         guard let number = value.double ?? value.int.map(Double.init) else {
             typeError(key, expected: "a number", got: value)
             return nil
         }
-        guard rule.accepts(number) else {
-            issues.error(keyPath(key), "expected \(rule.expectation), got \(Self.literal(value))")
+        guard rule.accepts(number), number <= maximum else {
+            let bound = maximum == maximum.rounded() ? String(Int(maximum)) : String(maximum)
+            let expected = rule == .fraction ? rule.expectation : "\(rule.expectation) up to \(bound)"
+            issues.error(keyPath(key), "expected \(expected), got \(Self.literal(value))")
             return nil
         }
         return number
@@ -125,6 +130,24 @@ final class TableReader {
             return nil
         }
         return string
+    }
+
+    /// An array of non-empty strings.
+    func strings(_ key: String, what: String) -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard let array = value.array else {
+            typeError(key, expected: "an array of \(what)", got: value)
+            return nil
+        }
+        var strings: [String] = []
+        for item in array {
+            guard let string = item.string, !string.isEmpty else {
+                issues.error(keyPath(key), "expected an array of \(what), got \(Self.describe(item))")
+                return nil
+            }
+            strings.append(string)
+        }
+        return strings
     }
 
     func bool(_ key: String) -> Bool? {

@@ -41,22 +41,28 @@ final class DaemonResponder: ProtocolResponder {
     func sources() -> JSONObject { board.record() }
 
     func poll(_ request: PollRequest) async throws -> [String] {
-        let query = JournalQuery(since: request.since, sources: request.sources, limit: request.count ?? 10)
+        let query = JournalQuery(since: request.since, sources: request.sources, limit: Int(request.count ?? 10))
         return try journal.entries(query).map(\.record)
     }
 
     func scan(path: String) async throws -> JSONObject {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            return Records.error("\(path): no such file, or not readable by mexd", request: "SCAN")
-        }
         guard let supervisor = supervisor.withLockedValue({ $0 }) else {
             return Records.error("not ready", request: "SCAN")
         }
-        let name = supervisor.scan(path: path)
         var o = JSONObject(class: "SCAN")
-        o.set("path", path)
-        o.set("source", name)
-        o.set("state", "queued")
+        switch supervisor.scan(path: path) {
+        case .refused(let why):
+            return Records.error(why, request: "SCAN")
+        case let .running(name, file):
+            o.set("path", file)
+            o.set("source", name)
+            o.set("state", "running")
+        case let .queued(name, file, position):
+            o.set("path", file)
+            o.set("source", name)
+            o.set("state", "queued")
+            o.set("position", position)
+        }
         return o
     }
 }

@@ -57,11 +57,15 @@ final class SourceRunner: Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Why the runner was told to stop: the end_reason of events still open.
     private let stopReason = NIOLockedValueBox<String?>(nil)
+    /// Called once the runner has ended for good, its last records published.
+    private let onEnd: (@Sendable (SourceRunner) -> Void)?
 
-    init(_ configuration: SourceConfiguration, context: RunnerContext, oneShot: Bool = false) {
+    init(_ configuration: SourceConfiguration, context: RunnerContext, oneShot: Bool = false,
+         onEnd: (@Sendable (SourceRunner) -> Void)? = nil) {
         self.configuration = configuration
         self.context = context
         self.oneShot = oneShot
+        self.onEnd = onEnd
     }
 
     private var name: String { configuration.name }
@@ -79,6 +83,7 @@ final class SourceRunner: Sendable {
             $0 = Task(executorPreference: thread) {
                 await self.run()
                 thread.shutdown()
+                self.onEnd?(self)
             }
         }
     }

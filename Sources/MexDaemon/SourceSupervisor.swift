@@ -19,11 +19,14 @@ final class SourceSupervisor: Service, Sendable {
     private let runners = NIOLockedValueBox<[String: SourceRunner]>([:])
     /// The configuration in force, to tell what a reload cannot change.
     private let applied: NIOLockedValueBox<DaemonConfiguration>
-    private let scans = NIOLockedValueBox(0)
+    private let scans: ScanQueue
+    private let scanRoots: ScanRoots
 
     init(configuration: DaemonConfiguration, context: RunnerContext, notifier: SystemdNotifier,
          loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration) {
         applied = NIOLockedValueBox(configuration)
+        scans = ScanQueue(maxRunning: configuration.limits.maxScans, maxWaiting: configuration.limits.scanQueue)
+        scanRoots = ScanRoots(configuration.daemon.scanRoots)
         self.context = context
         self.notifier = notifier
         self.loadConfiguration = loadConfiguration
@@ -40,7 +43,9 @@ final class SourceSupervisor: Service, Sendable {
             await reload()
         }
         // Graceful shutdown: every source closes its open events ("shutdown"), and
-        // they are journaled and published before the server says goodbye.
+        // they are journaled and published before the server says goodbye. Scans that
+        // have not started never will.
+        _ = scans.drainWaiting()
         let all = runners.withLockedValue { Array($0.values) }
         await withTaskGroup(of: Void.self) { group in
             for runner in all { group.addTask { await runner.stop(reason: "shutdown") } }
@@ -91,13 +96,47 @@ final class SourceSupervisor: Service, Sendable {
         context.logger.notice("reloaded: \(configuration.sources.count) sources")
     }
 
-    /// SCAN: scans a file once, as a source of its own named scan-N.
-    func scan(path: String) -> String {
-        let number = scans.withLockedValue { n -> Int in n += 1; return n }
-        let name = "scan-\(number)"
+    /// What became of a SCAN request.
+    enum ScanAnswer: Equatable {
+        case running(name: String, path: String)
+        case queued(name: String, path: String, position: Int)
+        case refused(String)
+    }
+
+    /// SCAN: scans a file once, as a source of its own named scan-N, now or when a
+    /// running scan ends ([limits] max_scans, scan_queue). Only files under
+    /// [daemon] scan_roots are read.
+    func scan(path: String) -> ScanAnswer {
+        let resolved: String
+        switch scanRoots.admit(path) {
+        case .failure(let refusal): return .refused(refusal.description)
+        case .success(let file): resolved = file
+        }
+        switch scans.admit(path: resolved) {
+        case .refused(let why):
+            return .refused(why)
+        case .run(let name):
+            startScan(name: name, path: resolved)
+            return .running(name: name, path: resolved)
+        case let .wait(name, position):
+            return .queued(name: name, path: resolved, position: position)
+        }
+    }
+
+    private func startScan(name: String, path: String) {
         var source = SourceConfiguration(name: name, kind: .file, location: path)
         source.stallTimeout = 30
-        start(SourceRunner(source, context: context, oneShot: true))
-        return name
+        start(SourceRunner(source, context: context, oneShot: true) { [weak self] runner in
+            self?.scanEnded(runner)
+        })
+    }
+
+    /// A scan has published its EOF (or its failure): it leaves SOURCES and the
+    /// supervisor, its events stay in the journal, and the next waiting scan starts.
+    private func scanEnded(_ runner: SourceRunner) {
+        let name = runner.configuration.name
+        runners.withLockedValue { if $0[name] === runner { $0[name] = nil } }
+        context.bus.board.remove(name)
+        if let next = scans.finished(name) { startScan(name: next.name, path: next.path) }
     }
 }

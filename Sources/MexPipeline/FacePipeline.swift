@@ -45,7 +45,9 @@ public final class FacePipeline {
     }
     public private(set) var lastObservations: [FaceObservation] = []
     /// Expressions spotted whose key crops were no longer held (diagnostics).
-    public private(set) var lostIntervals: [SpottedInterval] = []
+    public private(set) var lostEvents = 0
+    /// Where frames were lost, for the events' dropped_frames.
+    private var gaps: FrameGaps
 
     private struct TrackState {
         var spotter: ApexSpotter
@@ -73,11 +75,13 @@ public final class FacePipeline {
         scorer = try MotionScorer(flow: flow)
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
         keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
+        gaps = FrameGaps(horizon: Int(((settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1) * fps).rounded()))
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll + 0.5) * fps).rounded())
     }
 
     /// Processes one frame; returns the expressions that ended with it.
     public func process(_ frame: Frame) throws(VisionError) -> [EventCandidate] {
+        gaps.note(frame.index)
         recentFrames.append(frame)
         if recentFrames.count > keptFrames { recentFrames.removeFirst(recentFrames.count - keptFrames) }
         let faces = try tracker.update(frame)
@@ -166,7 +170,7 @@ public final class FacePipeline {
                 if let event = candidate(interval, track: face.trackID, state: state, now: frame) {
                     events.append(event)
                 } else {
-                    lostIntervals.append(interval)
+                    lostEvents += 1
                 }
             }
             tracks[face.trackID] = state
@@ -250,7 +254,7 @@ public final class FacePipeline {
                                   apex: .init(frame: apex.frame, pts: apex.pts, crop: apex.crop),
                                   offset: .init(frame: offset.frame, pts: offset.pts, crop: offset.crop),
                                   box: box, confidence: confidence,
-                                  latency: max(0, now.pts - apex.pts), droppedFrames: 0)
+                                  latency: max(0, now.pts - apex.pts), droppedFrames: gaps.lost(between: interval.onset, and: interval.offset))
         }
         // A frame where the detector missed the face has no crop: take the nearest one.
         guard let onset = state.crops.nearest(interval.onset, tolerance: gap),
@@ -266,8 +270,10 @@ public final class FacePipeline {
                               apex: .init(frame: apex.frame, pts: apex.pts, crop: apex.crop),
                               offset: .init(frame: offset.frame, pts: offset.pts, crop: offset.crop),
                               box: apex.box, confidence: apex.confidence,
-                              latency: max(0, now.pts - apex.pts), droppedFrames: 0)
+                              latency: max(0, now.pts - apex.pts), droppedFrames: gaps.lost(between: interval.onset, and: interval.offset))
     }
+
+
 
     /// The apex is the frame whose face differs most from the onset's in the scored
     /// regions (the eyes left out): the peak of the expression, not of its speed.

@@ -36,11 +36,15 @@ enum ClientRequest: Equatable {
             // ?CLASS; or ?CLASS={json};
             var body = text.dropFirst()
             if body.hasSuffix(";") { body = body.dropLast() }
-            let parts = body.split(separator: "=", maxSplits: 1)
-            name = String(parts[0]).uppercased()
+            let equals = body.firstIndex(of: "=")
+            let word = body[..<(equals ?? body.endIndex)]
+            guard !word.isEmpty, word.count <= 16, word.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                return .failure(Failure("a ?-request is ?CLASS; or ?CLASS={...}; with CLASS one of \(RequestLimits.classNames)"))
+            }
+            name = word.uppercased()
             object = [:]
-            if parts.count == 2 {
-                switch decodeObject(String(parts[1])) {
+            if let equals {
+                switch decodeObject(String(body[body.index(after: equals)...])) {
                 case .success(let o): object = o
                 case .failure(let failure): return .failure(failure)
                 }
@@ -62,11 +66,37 @@ enum ClientRequest: Equatable {
     }
 
     private static func decodeObject(_ text: String) -> Result<[String: JSONValue], Failure> {
+        // Checked before decoding, so that no nesting a client sends reaches the
+        // decoder's recursion.
+        guard nestingDepth(text) <= RequestLimits.nesting else {
+            return .failure(Failure("nested deeper than \(RequestLimits.nesting) levels"))
+        }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
             return .failure(Failure("not valid JSON"))
         }
         guard case .object(let object) = value else { return .failure(Failure("a request is a JSON object")) }
         return .success(object)
+    }
+
+    /// The deepest nesting of arrays and objects, brackets inside strings left out.
+    static func nestingDepth(_ text: String) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     private static func request(_ name: String, _ o: [String: JSONValue]) throws(Failure) -> ClientRequest {
@@ -78,26 +108,27 @@ enum ClientRequest: Equatable {
             let stats: Double?
             switch o["stats"] {
             case .bool(let flag)?: stats = flag ? 10 : 0
-            case .number?: stats = try fields.number("stats", minimum: 0)
+            case .number?: stats = try fields.number("stats", in: 0...RequestLimits.statsInterval)
             case nil: stats = nil
-            case _?: throw Failure("WATCH: \"stats\" must be true, false or a number of seconds >= 0")
+            case _?: throw Failure("WATCH: \"stats\" must be true, false or a number of seconds from 0 to \(Int(RequestLimits.statsInterval))")
             }
             fields.used.insert("stats")
             request = .watch(WatchChange(enable: try fields.bool("enable"), events: try fields.bool("events"),
                                          frames: try fields.bool("frames"), stats: stats, sources: sources))
         case "POLL":
-            let since = try fields.number("since", minimum: 0)
-            let count = try fields.number("count", minimum: 0)
-            if let since, since != since.rounded() || since > 9e15 { throw Failure("POLL: \"since\" is a seq, a whole number") }
-            if let count, count > 1e9 { throw Failure("POLL: \"count\" is too large") }
-            request = .poll(PollRequest(since: since.map { Int64($0) }, count: count.map { Int($0) }, sources: try fields.strings("sources")))
+            let since = try fields.wholeNumber("since", maximum: RequestLimits.seq)
+            let count = try fields.wholeNumber("count", maximum: RequestLimits.seq)
+            request = .poll(PollRequest(since: since, count: count, sources: try fields.strings("sources")))
         case "SOURCES": request = .sources
         case "VERSION": request = .version
         case "SCAN":
             guard let path = try fields.string("path"), !path.isEmpty else { throw Failure("SCAN needs \"path\", the file to scan") }
+            guard path.utf8.count <= RequestLimits.pathBytes, !path.utf8.contains(0) else {
+                throw Failure("SCAN: \"path\" must be at most \(RequestLimits.pathBytes) bytes, without NUL")
+            }
             request = .scan(path: path)
         default:
-            throw Failure("unknown request class \"\(name)\" (WATCH, POLL, SOURCES, VERSION or SCAN)")
+            throw Failure("unknown request class \"\(name.prefix(32))\" (\(RequestLimits.classNames))")
         }
         if let unknown = o.keys.filter({ !fields.used.contains($0) }).sorted().first {
             throw Failure("\(name): unknown field \"\(unknown)\"")
@@ -123,13 +154,19 @@ enum ClientRequest: Equatable {
             return flag
         }
 
-        mutating func number(_ key: String, minimum: Double) throws(Failure) -> Double? {
+        mutating func number(_ key: String, in range: ClosedRange<Double>) throws(Failure) -> Double? {
             used.insert(key)
             guard let value = object[key] else { return nil }
-            guard case .number(let number) = value, number >= minimum else {
-                throw Failure("\(request): \"\(key)\" must be a number >= \(Int(minimum))")
+            guard case .number(let number) = value, number.isFinite, range.contains(number) else {
+                throw Failure("\(request): \"\(key)\" must be a number from \(Int(range.lowerBound)) to \(Int(range.upperBound))")
             }
             return number
+        }
+
+        mutating func wholeNumber(_ key: String, maximum: Int64) throws(Failure) -> Int64? {
+            guard let number = try number(key, in: 0...Double(maximum)) else { return nil }
+            guard number == number.rounded() else { throw Failure("\(request): \"\(key)\" must be a whole number") }
+            return Int64(number)
         }
 
         mutating func string(_ key: String) throws(Failure) -> String? {
@@ -143,6 +180,7 @@ enum ClientRequest: Equatable {
             used.insert(key)
             guard let value = object[key] else { return nil }
             guard case .array(let items) = value else { throw Failure("\(request): \"\(key)\" must be an array of strings") }
+            guard items.count <= RequestLimits.names else { throw Failure("\(request): \"\(key)\" holds at most \(RequestLimits.names) names") }
             var strings: [String] = []
             for item in items {
                 guard case .string(let s) = item else { throw Failure("\(request): \"\(key)\" must be an array of strings") }
@@ -151,6 +189,22 @@ enum ClientRequest: Equatable {
             return strings
         }
     }
+}
+
+/// The ranges of what a client may send (man/mexd-protocol.7, REQUESTS): every
+/// number and size a request carries is checked against these before it is used.
+enum RequestLimits {
+    static let classNames = "WATCH, POLL, SOURCES, VERSION or SCAN"
+    /// Arrays and objects nested deeper than this are refused unread.
+    static let nesting = 8
+    /// WATCH `stats`: seconds.
+    static let statsInterval = 86_400.0
+    /// POLL `since` and `count`: the largest integer a JSON number holds exactly.
+    static let seq: Int64 = 1 << 53
+    /// Source names in a `sources` array.
+    static let names = 256
+    /// SCAN `path`: PATH_MAX.
+    static let pathBytes = 4096
 }
 
 /// Any JSON value, for reading requests field by field with exact types (a JSON
@@ -184,6 +238,7 @@ enum JSONValue: Decodable, Equatable {
 /// POLL: the last `count` events, or those after `since`, from the journal.
 public struct PollRequest: Sendable, Equatable {
     public var since: Int64?
-    public var count: Int?
+    /// As asked, 0 to 2^53; the server answers at most `ServerLimits.pollMaximum` at a time.
+    public var count: Int64?
     public var sources: [String]?
 }

@@ -4,6 +4,12 @@ import NIOCore
 
 /// One client connection: request lines in, records out through a bounded queue.
 ///
+/// Answers to the client's own requests are queued whatever the bound, so a client
+/// that sends requests without reading the answers would grow the queue: past
+/// `limits.subscriberQueue` records (or `maxPendingAnswers` POLL and SCAN answers
+/// under way) the handler stops reading the client's requests until the queue has
+/// drained to half, and the kernel's socket buffer pushes back on the client.
+///
 /// Only ever touched on its channel's event loop. The queue holds records not yet
 /// handed to NIO; NIO itself holds at most the write-buffer high-water mark, and the
 /// kernel the socket buffer. When the queue is full, FRAME and STATS go first (counted
@@ -33,6 +39,9 @@ final class SubscriberHandler: ChannelInboundHandler {
     /// The last async answer (POLL, SCAN) under way, which the next one waits for.
     private var previousAnswer: Task<Void, Never>?
     private var pendingAnswers = 0
+    /// Reading requests is paused (see the type's comment).
+    private var readingPaused = false
+    private static let maxPendingAnswers = 16
 
     init(id: Int, hub: SubscriberHub, responder: any ProtocolResponder, limits: ServerLimits, logger: Logger) {
         self.id = id
@@ -82,6 +91,22 @@ final class SubscriberHandler: ChannelInboundHandler {
                 handle(line)
             }
         }
+        updateReading()
+    }
+
+    /// Pauses reading requests while the client's answers pile up; resumes once they
+    /// have drained to half.
+    private func updateReading() {
+        guard let context, !closing else { return }
+        let backlog = queue.count > limits.subscriberQueue || pendingAnswers > Self.maxPendingAnswers
+        if backlog && !readingPaused {
+            readingPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        } else if readingPaused && queue.count <= limits.subscriberQueue / 2 && pendingAnswers <= Self.maxPendingAnswers / 2 {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -125,12 +150,21 @@ final class SubscriberHandler: ChannelInboundHandler {
         case .version:
             answer([OutgoingRecord(responder.version())])
         case .poll(var poll):
-            poll.count = min(poll.count ?? (poll.since == nil ? 10 : limits.pollMaximum), limits.pollMaximum)
+            // One page of at most pollMaximum events. After `since`, one more is read
+            // to tell the client whether to POLL again from the last seq it got.
+            let page = Int(min(poll.count ?? (poll.since == nil ? 10 : Int64(limits.pollMaximum)), Int64(limits.pollMaximum)))
+            let paged = poll.since != nil
+            poll.count = Int64(paged ? page + 1 : page)
             respond(name: "POLL") { [responder, poll] in
-                let lines = try await responder.poll(poll)
+                var lines = try await responder.poll(poll)
+                let more = paged && lines.count > page
+                if more { lines.removeLast(lines.count - page) }
                 var header = JSONObject(class: "POLL")
                 header.set("count", lines.count)
-                if let since = poll.since { header.set("since", Int(since)) }
+                if let since = poll.since {
+                    header.set("since", Int(since))
+                    header.set("more", more)
+                }
                 return [OutgoingRecord(header)] + lines.map { OutgoingRecord(name: "EVENT", source: nil, line: $0) }
             }
         case .scan(let path):
@@ -155,6 +189,7 @@ final class SubscriberHandler: ChannelInboundHandler {
                 for record in records { handler.enqueue(record, force: true) }
                 handler.pendingAnswers -= 1
                 if handler.pendingAnswers == 0 { handler.previousAnswer = nil }
+                handler.updateReading()
             }
         }
     }
@@ -195,7 +230,8 @@ final class SubscriberHandler: ChannelInboundHandler {
         guard !closing, watch.wants(record) else { return }
         if record.name == "STATS" {
             let now = NIODeadline.now()
-            if let last = lastStats, now - last < .nanoseconds(Int64((watch.stats - 0.05) * 1e9)) { return }
+            // `stats` is at most RequestLimits.statsInterval (a day), so this fits a TimeAmount.
+            if let last = lastStats, now - last < .nanoseconds(Int64(max(0, watch.stats - 0.05) * 1e9)) { return }
             lastStats = now
         }
         enqueue(record)
@@ -242,6 +278,7 @@ final class SubscriberHandler: ChannelInboundHandler {
             context.flush()
             lastProgress = .now()
         }
+        if readingPaused { updateReading() }
     }
 
     private func droppedRecord() -> OutgoingRecord {

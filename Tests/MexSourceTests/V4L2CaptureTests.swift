@@ -83,10 +83,21 @@ private func drain(_ capture: V4L2Capture) -> (frames: [Frame], error: SourceErr
         let cam = try capture(device, stall: 0.3)
         let (frames, error) = drain(cam)
         #expect(frames.count == 2)
-        #expect(frames.map(\.index) == [0, 1])
+        #expect(frames.map(\.index) == [1, 2], "the damaged buffer's frame is missing, and its index with it")
         #expect(cam.statistics.transientErrors == 3)
         #expect(cam.statistics.corruptFrames == 1)
         #expect(error == .stalled("/dev/video9", seconds: 0.3))
+        #expect(device.misuse.isEmpty)
+    }
+
+    /// Frames the driver skipped (its sequence counter jumps) leave their indices out,
+    /// so the pipeline can count them in an event's dropped_frames.
+    @Test func driverSequenceGapsShowInTheFrameIndices() throws {
+        let device = FakeV4L2Device(formats: [.yuyv], events: [
+            .frame(yuyvFrame(), sequence: 10), .frame(yuyvFrame(), sequence: 11), .frame(yuyvFrame(), sequence: 15), .frame(yuyvFrame()),
+        ])
+        let (frames, _) = drain(try capture(device, stall: 0.3))
+        #expect(frames.map(\.index) == [0, 1, 5, 6])
         #expect(device.misuse.isEmpty)
     }
 

@@ -135,7 +135,7 @@ public enum TestVideos {
 }
 
 /// A small seeded generator, so corrupted files are the same on every run.
-public struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -12,7 +12,11 @@ final class DaemonUnderTest {
     var journalPath: String { folder.appendingPathComponent("state/journal.sqlite").path }
     var configPath: String { folder.appendingPathComponent("mexd.toml").path }
 
-    init(folder: URL? = nil, sources: String, limits: String = "") throws {
+    /// Extra [daemon] keys, for example scan_roots.
+    private let daemonKeys: String
+
+    init(folder: URL? = nil, sources: String, limits: String = "", daemon: String = "") throws {
+        daemonKeys = daemon
         self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("mexd-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
         stderrFile = self.folder.appendingPathComponent("stderr-\(UUID().uuidString.prefix(4)).log")
@@ -39,6 +43,7 @@ final class DaemonUnderTest {
             [daemon]
             socket = "\(socketPath)"
             stats_interval = 1
+            \(daemonKeys)
 
             [journal]
             path = "\(journalPath)"

@@ -32,7 +32,8 @@ import Testing
     }
 
     @Test func clientsSourcesEventsErrorsReloadAndDrain() throws {
-        let daemon = try DaemonUnderTest(sources: Self.sources(), limits: "subscriber_queue = 16")
+        let daemon = try DaemonUnderTest(sources: Self.sources(), limits: "subscriber_queue = 16",
+                                         daemon: "scan_roots = [\"\(TestVideos.folder.path)\"]")
         #expect(daemon.waitForNotify("READY=1"), "READY=1 once config, model and socket are up: \(daemon.stderr)")
 
         let a = try ProtocolClient(path: daemon.socketPath)
@@ -80,11 +81,12 @@ import Testing
 
         // SCAN queues a file as a one-off source of its own.
         b.send(#"{"class":"SCAN","path":"\#(TestVideos.h264MP4.path)"}"#)
-        b.send(#"{"class":"SCAN","path":"/nonexistent.mp4"}"#)
+        b.send(#"{"class":"SCAN","path":"\#(Self.sample)"}"#)
         b.read(timeout: 30, untilAll: { !$0.all("SCAN").isEmpty && !$0.all("ERROR").isEmpty })
         let scan = try #require(b.all("SCAN").first)
-        #expect(scan["state"] as? String == "queued")
+        #expect(scan["state"] as? String == "running")
         #expect(b.all("ERROR").last?["request"] as? String == "SCAN")
+        #expect((b.all("ERROR").last?["message"] as? String)?.contains("scan_roots") == true, "a file outside the roots is refused")
         a.read(timeout: 40) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
         #expect(a.all("EOF").contains { $0["source"] as? String == scan["source"] as? String && $0.int("frames") == 300 })
 

@@ -5,6 +5,8 @@ import Testing
 /// Runs the built `mexd` executable, as a user or a script would.
 struct MexdRun {
     var status: Int32
+    /// Killed by a signal (a crash: a trap, a fault, an abort), not an exit.
+    var crashed: Bool
     var stdout: String
     var stderr: String
 
@@ -23,6 +25,10 @@ struct MexdRun {
     }()
 
     init(_ arguments: String...) throws {
+        try self.init(arguments: arguments)
+    }
+
+    init(arguments: [String]) throws {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -34,6 +40,7 @@ struct MexdRun {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         status = process.terminationStatus
+        crashed = process.terminationReason == .uncaughtSignal
         stdout = String(decoding: outData, as: UTF8.self)
         stderr = String(decoding: errData, as: UTF8.self)
     }

@@ -30,9 +30,9 @@ public final class FFmpegVideoReader: FrameProducer {
         self.location = location
         self.logger = logger
 
-        var context = avformat_alloc_context()
-        guard context != nil else { throw .openFailed(location, detail: "out of memory") }
-        context!.pointee.interrupt_callback = interruptFlag.callback
+        var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        guard let allocated = context else { throw .openFailed(location, detail: "out of memory") }
+        allocated.pointee.interrupt_callback = interruptFlag.callback
         var dictionary: OpaquePointer?
         defer { av_dict_free(&dictionary) }
         let kind = SourceKind.of(location: location)
@@ -63,7 +63,7 @@ public final class FFmpegVideoReader: FrameProducer {
             let error: SourceError
             if best == mexd_averror_decoder_not_found() {
                 let index = Self.firstVideoStream(context)
-                let id = index.map { context.pointee.streams[$0]!.pointee.codecpar.pointee.codec_id } ?? AV_CODEC_ID_NONE
+                let id = index.flatMap { context.pointee.streams[$0]?.pointee.codecpar?.pointee.codec_id } ?? AV_CODEC_ID_NONE
                 error = .decoderMissing(location, codec: String(cString: avcodec_get_name(id)))
             } else {
                 error = .noVideoStream(location)
@@ -72,8 +72,16 @@ public final class FFmpegVideoReader: FrameProducer {
             throw error
         }
         streamIndex = best
-        let stream = context.pointee.streams[Int(best)]!
-        let parameters = stream.pointee.codecpar!
+        guard let stream = context.pointee.streams[Int(best)], let parameters = stream.pointee.codecpar else {
+            Self.release(format: &formatContext, codec: &codecContext)
+            throw .noVideoStream(location)
+        }
+        // Frames are held whole, several at a time: a size no camera makes is a
+        // damaged or hostile header, refused here rather than allocated.
+        guard parameters.pointee.width <= Self.maximumSide, parameters.pointee.height <= Self.maximumSide else {
+            Self.release(format: &formatContext, codec: &codecContext)
+            throw .notAVideo(location, detail: "frame size \(parameters.pointee.width)x\(parameters.pointee.height) is over \(Self.maximumSide) pixels a side")
+        }
 
         codecContext = avcodec_alloc_context3(decoder)
         guard let codec = codecContext, avcodec_parameters_to_context(codec, parameters) >= 0 else {
@@ -111,6 +119,8 @@ public final class FFmpegVideoReader: FrameProducer {
     }
 
     private let durationIsReliable: Bool
+    /// The largest frame side read (16K video is 15360 wide).
+    static let maximumSide: Int32 = 16_384
 
     deinit {
         av_packet_free_wrapper(packet)
@@ -184,8 +194,9 @@ public final class FFmpegVideoReader: FrameProducer {
         let timestamp = decoded.pointee.best_effort_timestamp
         let pts: Double
         if timestamp != mexd_av_nopts_value() {
-            if startTimestamp == nil { startTimestamp = timestamp }
-            pts = Double(timestamp - startTimestamp!) * timeBase
+            let start = startTimestamp ?? timestamp
+            startTimestamp = start
+            pts = Double(timestamp &- start) * timeBase
         } else {
             // No timestamp at all (some raw streams): step by the nominal rate.
             pts = (lastPts ?? -1 / (info.fps ?? 25)) + 1 / (info.fps ?? 25)
@@ -219,7 +230,7 @@ public final class FFmpegVideoReader: FrameProducer {
 
     private static func firstVideoStream(_ context: UnsafeMutablePointer<AVFormatContext>) -> Int? {
         (0..<Int(context.pointee.nb_streams)).first {
-            context.pointee.streams[$0]!.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+            context.pointee.streams[$0]?.pointee.codecpar?.pointee.codec_type == AVMEDIA_TYPE_VIDEO
         }
     }
 

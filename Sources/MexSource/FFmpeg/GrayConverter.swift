@@ -38,6 +38,10 @@ final class GrayConverter {
         let width = Int(frame.pointee.width)
         let height = Int(frame.pointee.height)
         guard width > 0, height > 0 else { throw ConversionError(message: "frame has no size") }
+        // A decoder may change size mid-stream; the reader checked only the first.
+        guard width <= Int(FFmpegVideoReader.maximumSide), height <= Int(FFmpegVideoReader.maximumSide) else {
+            throw ConversionError(message: "frame size \(width)x\(height) is over \(FFmpegVideoReader.maximumSide) pixels a side")
+        }
         if Self.lumaPlaneFormats.contains(frame.pointee.format), let plane = frame.pointee.data.0 {
             let stride = Int(frame.pointee.linesize.0)
             let full = Self.fullRangeFormats.contains(frame.pointee.format) || frame.pointee.color_range == AVCOL_RANGE_JPEG

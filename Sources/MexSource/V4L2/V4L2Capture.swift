@@ -30,6 +30,8 @@ public final class V4L2Capture: FrameProducer {
     private var consecutiveErrors = 0
     private var firstTimestamp: Double?
     private var lastSequence: UInt32?
+    /// The index the next dequeued buffer gets (see `deliver`).
+    private var nextIndex = 0
     private var lastFrameTime: ContinuousClock.Instant?
     private let clock = ContinuousClock()
     private var streamStart = ContinuousClock.now
@@ -161,9 +163,16 @@ public final class V4L2Capture: FrameProducer {
             throw V4L2CallError("VIDIOC_DQBUF", errno: EINVAL)
         }
         defer { lastSequence = buffer.sequence }
+        // Frames are numbered as the driver captured them: one it skipped (its sequence
+        // counter jumps) or one damaged here leaves its index out, so the pipeline sees
+        // where frames were lost.
         if let last = lastSequence, buffer.sequence > last &+ 1 {
-            statistics.droppedFrames += Int(buffer.sequence - last - 1)
+            let skipped = Int(buffer.sequence - last - 1)
+            statistics.droppedFrames += skipped
+            nextIndex += skipped
         }
+        let index = nextIndex
+        nextIndex += 1
         let image: GrayImage?
         if buffer.hasError {
             statistics.corruptFrames += 1
@@ -191,7 +200,7 @@ public final class V4L2Capture: FrameProducer {
         // gets the time the frame reached mexd, from the start of streaming.
         let stamp = buffer.timestamp > 0 ? buffer.timestamp : (clock.now - streamStart).inSeconds
         if firstTimestamp == nil { firstTimestamp = stamp }
-        let frame = Frame(index: statistics.frames, pts: stamp - firstTimestamp!, wallTime: Date(), image: image)
+        let frame = Frame(index: index, pts: stamp - (firstTimestamp ?? stamp), wallTime: Date(), image: image)
         statistics.frames += 1
         return frame
     }

@@ -191,7 +191,7 @@ struct SpottingTrace: ParsableCommand {
             }
             for e in events { print("EVENT onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind) decided \(e.interval.decidedAt)") }
         }
-        for i in pipeline.lostIntervals { print("LOST \(i)") }
+        if pipeline.lostEvents > 0 { print("LOST \(pipeline.lostEvents) events without key crops") }
         for e in pipeline.finish() { print("EVENT(end) onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind)") }
     }
 }
