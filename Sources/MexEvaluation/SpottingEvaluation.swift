@@ -15,10 +15,11 @@ public struct SpottingReport: Sendable {
     public var overall: SpottingCounts
     /// Every ground-truth interval found (any kind), with the prediction that found it.
     public var matches: [MatchedPair]
-    /// Recognition on the matched pairs, when both sides carry labels.
-    public var recognition: RecognitionScores?
-    /// Spotting F1 x recognition UF1 (STRS), when labels are present.
-    public var strs: Double? { recognition.map { overall.f1 * $0.uf1 } }
+    /// The analysis of the matched pairs' labels, when there are classes and the
+    /// predictions carry labels.
+    public var analysis: AnalysisScores?
+    /// STRS, the spot-then-recognize score: overall spotting F1 x analysis F1.
+    public var strs: Double? { analysis.map { overall.f1 * $0.f1 } }
 }
 
 /// MEGC spotting evaluation, counted as the challenge's evaluation script counts.
@@ -62,38 +63,17 @@ public enum SpottingEvaluation {
     }
 
     /// Micro and macro are scored separately (predictions of one kind against ground
-    /// truth of that kind), overall against everything.
-    public static func evaluate(truth: [SpottedExpression], predictions: [SpottedExpression]) -> SpottingReport {
+    /// truth of that kind), overall against everything. The analysis uses the overall
+    /// pairs and `classes`, by default every label in the ground truth; it is left out
+    /// when there are no classes or no prediction carries a label.
+    public static func evaluate(truth: [SpottedExpression], predictions: [SpottedExpression],
+                                classes: [String]? = nil) -> SpottingReport {
         let micro = match(truth: truth.filter { $0.kind == .micro }, predictions: predictions.filter { $0.kind == .micro })
         let macro = match(truth: truth.filter { $0.kind == .macro }, predictions: predictions.filter { $0.kind == .macro })
         let all = match(truth: truth, predictions: predictions)
-        let labelled = all.1.compactMap { pair -> (String, String)? in
-            guard let t = pair.truth.label, let p = pair.prediction.label else { return nil }
-            return (t, p)
-        }
-        let recognition = labelled.isEmpty ? nil : RecognitionScores(pairs: labelled)
-        return SpottingReport(micro: micro.0, macro: macro.0, overall: all.0, matches: all.1, recognition: recognition)
-    }
-}
-
-/// Unweighted F1 and average recall over the classes present in the ground truth.
-public struct RecognitionScores: Sendable {
-    public var uf1: Double
-    public var uar: Double
-    public var classes: [String]
-
-    /// `pairs` are (true label, predicted label).
-    public init(pairs: [(String, String)]) {
-        classes = Array(Set(pairs.map(\.0))).sorted()
-        var f1s: [Double] = [], recalls: [Double] = []
-        for c in classes {
-            let tp = pairs.filter { $0.0 == c && $0.1 == c }.count
-            let fp = pairs.filter { $0.0 != c && $0.1 == c }.count
-            let fn = pairs.filter { $0.0 == c && $0.1 != c }.count
-            f1s.append(ratio(2 * tp, 2 * tp + fp + fn))
-            recalls.append(ratio(tp, tp + fn))
-        }
-        uf1 = f1s.reduce(0, +) / Double(max(1, classes.count))
-        uar = recalls.reduce(0, +) / Double(max(1, classes.count))
+        let classes = classes ?? AnalysisScores.classes(in: truth)
+        let labelled = !classes.isEmpty && predictions.contains { $0.label != nil }
+        return SpottingReport(micro: micro.0, macro: macro.0, overall: all.0, matches: all.1,
+                              analysis: labelled ? AnalysisScores(pairs: all.1, classes: classes) : nil)
     }
 }
