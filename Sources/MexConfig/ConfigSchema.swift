@@ -16,7 +16,7 @@ public enum ConfigSchema {
     /// Keys a [sources.NAME] table may set, and [defaults] may set for every source.
     public static let perSource = [
         "fps", "size", "width", "height", "controls", "reconnect_initial", "reconnect_max", "stall_timeout",
-        "enabled", "realtime",
+        "enabled", "realtime", "loop",
     ]
     /// Keys only a [sources.NAME] table holds: its kind and where it is.
     public static let sourceIdentity = ["kind", "device", "path", "url"]

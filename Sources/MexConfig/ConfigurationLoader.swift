@@ -92,6 +92,7 @@ private struct SourceKeys {
     var stallTimeout: Double?
     var enabled: Bool?
     var realtime: Bool?
+    var loop: Bool?
 }
 
 /// Walks the parsed tables, filling a `DaemonConfiguration` and collecting issues.
@@ -293,6 +294,7 @@ private struct ConfigurationDecoder {
         keys.stallTimeout = r.number("stall_timeout", .positive, maximum: Bounds.seconds)
         keys.enabled = r.bool("enabled")
         keys.realtime = r.bool("realtime")
+        keys.loop = r.bool("loop")
         if let initial = keys.reconnectInitial, let maximum = keys.reconnectMax, initial > maximum {
             reconnectError(r.keyPath("reconnect_initial"), initial, maximum)
         }
@@ -447,7 +449,7 @@ private struct ConfigurationDecoder {
         let cameraOnly = kind == .v4l2
         func applies(_ key: String, _ yes: Bool, _ set: Bool) -> Bool {
             if set && !yes {
-                issues.warning(r.keyPath(key), "ignored: \(key) only applies to \(key == "realtime" ? "file" : "v4l2") sources")
+                issues.warning(r.keyPath(key), "ignored: \(key) only applies to \(["realtime", "loop"].contains(key) ? "file" : "v4l2") sources")
             }
             return yes
         }
@@ -462,6 +464,9 @@ private struct ConfigurationDecoder {
         }
         if applies("realtime", kind == .file, own.realtime != nil) {
             source.realtime = own.realtime ?? defaults.realtime ?? source.realtime
+        }
+        if applies("loop", kind == .file, own.loop != nil) {
+            source.loop = own.loop ?? defaults.loop ?? source.loop
         }
         source.reconnectInitial = own.reconnectInitial ?? defaults.reconnectInitial ?? source.reconnectInitial
         source.reconnectMax = own.reconnectMax ?? defaults.reconnectMax ?? source.reconnectMax

@@ -63,7 +63,10 @@ extension DaemonConfiguration {
             out.key("reconnect_max", source.reconnectMax)
             out.key("stall_timeout", source.stallTimeout)
             out.key("enabled", source.enabled)
-            if source.kind == .file { out.key("realtime", source.realtime) }
+            if source.kind == .file {
+                out.key("realtime", source.realtime)
+                out.key("loop", source.loop)
+            }
         }
         return out.text
     }

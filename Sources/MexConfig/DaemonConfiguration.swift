@@ -96,6 +96,9 @@ public struct SourceConfiguration: Sendable, Equatable {
     public var enabled = true
     /// Files only: feed frames at their own pace (pts) instead of as fast as possible.
     public var realtime = false
+    /// Files only: start again from the beginning after each EOF (a camera that never
+    /// ends, for demonstrations and soak tests).
+    public var loop = false
 
     public init(name: String, kind: SourceKind, location: String) {
         self.name = name

@@ -110,8 +110,19 @@ final class SourceRunner: Sendable {
         var attempt = 0
         var lastReason: String?
         while !Task.isCancelled {
+            let opened = ContinuousClock.now
             let ending = await connect(attempt: attempt)
             switch ending {
+            case .finished where configuration.loop && !oneShot:
+                // A looping file starts again, its EOF published; one that ends within a
+                // second (empty, or damaged near its start) waits that second first.
+                attempt = 0
+                backoff = configuration.reconnectInitial
+                lastReason = nil
+                if ContinuousClock.now - opened < .seconds(1) {
+                    do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                }
+                continue
             case .finished, .cancelled:
                 return
             case .lost(let reason):

@@ -36,7 +36,7 @@ import Testing
         #expect(run.stdout.isEmpty)
         #expect(run.stderr == """
             \(file.path):2: daemon.log_level: expected one of trace, debug, info, notice, warning, error, critical, got "loud"
-            \(file.path):6: sources.cam0.fps: expected a positive number, got -5
+            \(file.path):6: sources.cam0.fps: expected a positive number up to 1000, got -5
             \(file.path): 2 errors
 
             """)

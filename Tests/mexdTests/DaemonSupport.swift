@@ -140,6 +140,7 @@ final class ProtocolClient {
                 let line = Data(buffer[..<newline])
                 buffer.removeSubrange(...newline)
                 let record = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] ?? ["unparsable": String(decoding: line, as: UTF8.self)]
+                ProtocolSchema.check(record, from: "socket")
                 records.append(record)
                 fresh.append(record)
                 if let until, until(record) { return fresh }

@@ -120,6 +120,24 @@ import Testing
         #expect(events.records("EVENT").compactMap { $0["seq"] as? Int } == seqs)
     }
 
+    /// loop = true: a file source starts again after each EOF, as a camera never ends.
+    @Test func aLoopingFileStartsAgainAfterEachEOF() throws {
+        let daemon = try DaemonUnderTest(sources: """
+            [sources.loop]
+            kind = "file"
+            path = "\(TestVideos.h264MP4.path)"
+            loop = true
+            """)
+        #expect(daemon.waitForNotify("READY=1"), "\(daemon.stderr)")
+        let client = try ProtocolClient(path: daemon.socketPath)
+        client.send(#"{"class":"WATCH","enable":true}"#)
+        client.read(timeout: 40, untilAll: { $0.all("EOF").count >= 3 })
+        #expect(client.all("EOF").count >= 3, "\(daemon.stderr)")
+        #expect(client.all("EOF").allSatisfy { $0.int("frames") == 300 })
+        let states = client.all("SOURCE").compactMap { $0["state"] as? String }
+        #expect(states.filter { $0 == "online" }.count >= 3 && !states.contains("reconnecting"), "\(states)")
+    }
+
     @Test func killMinusNineLosesNoJournaledEvent() throws {
         let first = try DaemonUnderTest(sources: Self.sources(ghost: false))
         #expect(first.waitForNotify("READY=1"))

@@ -43,6 +43,10 @@ struct MexdRun {
         crashed = process.terminationReason == .uncaughtSignal
         stdout = String(decoding: outData, as: UTF8.self)
         stderr = String(decoding: errData, as: UTF8.self)
+        // What scan, events and watch print is protocol records (mexd-protocol(7)).
+        if ["scan", "events", "watch"].contains(arguments.first ?? "") && !arguments.contains("--human") {
+            for record in records { ProtocolSchema.check(record, from: "mexd \(arguments.joined(separator: " "))") }
+        }
     }
 }
 

@@ -23,6 +23,8 @@ public final class FFmpegVideoReader: FrameProducer {
     private let timeBase: Double
     private var startTimestamp: Int64?
     private var lastPts: Double?
+    /// Whether any frame so far carried a timestamp.
+    private var sawTimestamp = false
     private var draining = false
     private var finished = false
 
@@ -39,6 +41,12 @@ public final class FFmpegVideoReader: FrameProducer {
         if kind == .rtsp {
             if options.rtspOverTCP { av_dict_set(&dictionary, "rtsp_transport", "tcp", 0) }
             av_dict_set(&dictionary, "timeout", String(Int(options.networkTimeout * 1_000_000)), 0)
+            // Probing a live stream's frame rate reads about a second of it (28 frames of
+            // a 30 fps camera) before the first frame is returned; that backlog then
+            // arrives at once and overflows a live source's queue, which drops it. The
+            // SDP and the first packets give the rate, in 0.2 s.
+            av_dict_set(&dictionary, "fpsprobesize", "0", 0)
+            av_dict_set(&dictionary, "analyzeduration", "200000", 0)
         } else if location.contains("://") {
             av_dict_set(&dictionary, "rw_timeout", String(Int(options.networkTimeout * 1_000_000)), 0)
         }
@@ -194,6 +202,12 @@ public final class FFmpegVideoReader: FrameProducer {
         let timestamp = decoded.pointee.best_effort_timestamp
         let pts: Double
         if timestamp != mexd_av_nopts_value() {
+            if statistics.frames > 0 && !sawTimestamp, let last = lastPts {
+                // The frames before this one had no timestamp (an RTSP stream's first
+                // packet) and were placed by the rate: this one follows them.
+                startTimestamp = timestamp &- Int64(((last + 1 / (info.fps ?? 25)) / timeBase).rounded())
+            }
+            sawTimestamp = true
             let start = startTimestamp ?? timestamp
             startTimestamp = start
             pts = Double(timestamp &- start) * timeBase
