@@ -51,7 +51,7 @@ let package = Package(
         // Stages 2-5 wired per source: faces -> motion -> spotter -> classifier worker.
         .target(name: "MexPipeline", dependencies: ["MexCore", "MexVision", "MexFace", "MexMotion", "MexSpotting", "MexClassify"]),
         // MEGC spotting evaluation (`mexd eval`).
-        .target(name: "MexEvaluation", dependencies: [.product(name: "SwiftCSV", package: "SwiftCSV")]),
+        .target(name: "MexEvaluation", dependencies: ["MexProtocol", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
         // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
@@ -60,25 +60,32 @@ let package = Package(
         ]),
         // The event journal (SQLite through GRDB): seq numbers, POLL, retention.
         .target(name: "MexJournal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // The Unix-socket protocol server (DESIGN.md section 3) on SwiftNIO.
+        // The Unix-socket protocol server (man/mexd-protocol.7) on SwiftNIO.
         .target(name: "MexServer", dependencies: [
             "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // `mexd run`: source services, the event bus, sd_notify, reload and drain.
-        .target(name: "MexDaemon", dependencies: [
+        // One source, once: open, frames, pipeline, classified events, EOF; records to a
+        // sink. `mexd scan`, the daemon's sources and SCAN all run it.
+        .target(name: "MexSession", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // `mexd run`: source supervision and reconnection, the event bus, sd_notify,
+        // reload and drain.
+        .target(name: "MexDaemon", dependencies: [
+            "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline", "MexSession",
             "MexConfig", "MexJournal", "MexServer",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mexd", dependencies: [
-            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexEvaluation", "MexSpotting", "MexPipeline", "CFFmpeg",
-            "MexConfig", "MexJournal", "MexServer", "MexDaemon",
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexClassify", "MexEvaluation", "MexSpotting", "MexPipeline", "CFFmpeg",
+            "MexConfig", "MexJournal", "MexServer", "MexDaemon", "MexSession",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -27,8 +27,9 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
 }
 
 /// `mexd run`: the configured sources, the socket, the journal and housekeeping under
-/// one ServiceGroup (DESIGN.md section 4). SIGTERM and SIGINT drain and return; SIGHUP
-/// reloads.
+/// one ServiceGroup (docs/ARCHITECTURE.md section 4). Everything is made here and
+/// handed to what uses it; the sources start when the group runs. SIGTERM and SIGINT
+/// drain and return; SIGHUP reloads.
 public struct Daemon: Sendable {
     public var configuration: DaemonConfiguration
     /// Re-reads the configuration file (SIGHUP).
@@ -69,7 +70,10 @@ public struct Daemon: Sendable {
         do { _ = try HaarFaceDetector(cascadePath: cascade) } catch { throw .cascade("\(error)") }
 
         let board = SourceBoard()
-        let responder = DaemonResponder(release: release, card: classifier?.card, board: board, journal: journal)
+        let scans = ScanQueue(maxRunning: configuration.limits.maxScans, maxWaiting: configuration.limits.scanQueue)
+        let model = classifier.map { Records.ModelSummary(name: $0.card.name, version: $0.card.versionLabel, labels: $0.card.classes) }
+        let responder = DaemonResponder(release: release, model: model, board: board, journal: journal,
+                                        scanRoots: ScanRoots(configuration.daemon.scanRoots), scans: scans)
         var limits = ServerLimits()
         limits.maxClients = configuration.limits.maxClients
         limits.requestLineBytes = configuration.limits.requestLineBytes
@@ -88,19 +92,19 @@ public struct Daemon: Sendable {
         let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
                                     spotter: SpotterBox(configuration.spotter), logger: logger)
-        let supervisor = SourceSupervisor(configuration: configuration, context: context, notifier: notifier,
+        let supervisor = SourceSupervisor(configuration: configuration, context: context, scans: scans, notifier: notifier,
                                           loadConfiguration: loadConfiguration)
-        responder.supervisor.withLockedValue { $0 = supervisor }
         let lastSeq = (try? journal.lastSeq()) ?? 0
         logger.notice("listening on \(listening); \(configuration.sources.count) sources; journal \(journal.path) at seq \(lastSeq)")
         // Ready means config, model and socket are up; cameras come and go at run time.
         notifier.ready(status: "listening on \(listening), \(configuration.sources.count) sources")
 
-        let housekeeping = Housekeeping(bus: bus, notifier: notifier, statsInterval: configuration.daemon.statsInterval, logger: logger)
+        let housekeeping = Housekeeping(bus: bus, journal: journal, hub: server.hub, notifier: notifier,
+                                        statsInterval: configuration.daemon.statsInterval, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 // Shut down in reverse order: sources drain first, the server says goodbye last.
-                .init(service: ServerService(bus: bus, reason: { "shutdown" })),
+                .init(service: ServerService(server: server, journal: journal)),
                 .init(service: housekeeping),
                 .init(service: supervisor),
             ],

@@ -1,42 +1,28 @@
 import Foundation
-import MexClassify
 import MexJournal
 import MexProtocol
 import MexServer
-import NIOConcurrencyHelpers
 
 /// Answers the protocol's requests from the daemon's state and journal.
 final class DaemonResponder: ProtocolResponder {
     private let release: String
-    private let card: ModelCard?
+    private let model: Records.ModelSummary?
     private let board: SourceBoard
     private let journal: EventJournal
-    /// Set once the supervisor exists (it needs the server, which needs this).
-    let supervisor = NIOLockedValueBox<SourceSupervisor?>(nil)
+    private let scanRoots: ScanRoots
+    private let scans: ScanQueue
 
-    init(release: String, card: ModelCard?, board: SourceBoard, journal: EventJournal) {
+    init(release: String, model: Records.ModelSummary?, board: SourceBoard, journal: EventJournal, scanRoots: ScanRoots,
+         scans: ScanQueue) {
         self.release = release
-        self.card = card
+        self.model = model
         self.board = board
         self.journal = journal
+        self.scanRoots = scanRoots
+        self.scans = scans
     }
 
-    func version() -> JSONObject {
-        var o = JSONObject(class: "VERSION")
-        o.set("release", release)
-        o.set("proto_major", Records.protoMajor)
-        o.set("proto_minor", Records.protoMinor)
-        if let card {
-            var model = JSONObject()
-            model.set("name", card.name)
-            model.set("version", card.versionLabel)
-            // As in EVENT's model object: the number of classes; the names are labels.
-            model.set("classes", card.classes.count)
-            model.set("labels", .array(card.classes.map(JSONObject.Value.string)))
-            o.set("model", model)
-        }
-        return o
-    }
+    func version() -> JSONObject { Records.version(release: release, model: model) }
 
     func sources() -> JSONObject { board.record() }
 
@@ -45,24 +31,18 @@ final class DaemonResponder: ProtocolResponder {
         return try journal.entries(query).map(\.record)
     }
 
+    /// Admits a SCAN ([daemon] scan_roots, [limits] max_scans and scan_queue); the
+    /// source supervisor starts it from the scan queue.
     func scan(path: String) async throws -> JSONObject {
-        guard let supervisor = supervisor.withLockedValue({ $0 }) else {
-            return Records.error("not ready", request: "SCAN")
+        let file: String
+        switch scanRoots.admit(path) {
+        case .failure(let refusal): return Records.error(refusal.description, request: .scan)
+        case .success(let resolved): file = resolved
         }
-        var o = JSONObject(class: "SCAN")
-        switch supervisor.scan(path: path) {
-        case .refused(let why):
-            return Records.error(why, request: "SCAN")
-        case let .running(name, file):
-            o.set("path", file)
-            o.set("source", name)
-            o.set("state", "running")
-        case let .queued(name, file, position):
-            o.set("path", file)
-            o.set("source", name)
-            o.set("state", "queued")
-            o.set("position", position)
+        switch scans.admit(path: file) {
+        case .refused(let why): return Records.error(why, request: .scan)
+        case .run(let name): return Records.scan(path: file, source: name, state: .running)
+        case let .wait(name, position): return Records.scan(path: file, source: name, state: .queued, position: position)
         }
-        return o
     }
 }

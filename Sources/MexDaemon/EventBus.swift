@@ -5,13 +5,14 @@ import MexJournal
 import MexPipeline
 import MexProtocol
 import MexServer
+import MexSession
 
 /// Where every record the daemon makes goes: EVENTs into the journal first (so the
 /// seq a subscriber sees is already on disk), then to the subscribers.
 public final class EventBus: Sendable {
-    public let journal: EventJournal
-    public let server: ProtocolServer
     public let board: SourceBoard
+    private let journal: EventJournal
+    private let server: ProtocolServer
     private let card: ModelCard?
     private let logger: Logger
 
@@ -26,7 +27,7 @@ public final class EventBus: Sendable {
     /// Journals and publishes one classified event; returns its seq (nil when the
     /// journal failed: the event is still published, without a seq).
     @discardableResult
-    public func commit(_ event: ClassifiedEvent, endReason: String?) -> Int64? {
+    public func commit(_ event: ClassifiedEvent, endReason: EventEndReason?) -> Int64? {
         let time = Date()
         let source = event.candidate.source
         var fields = EventPublisher.fields(event, sequence: 0, card: card, endReason: endReason, time: time)
@@ -51,9 +52,12 @@ public final class EventBus: Sendable {
             line = record.line
         }
         board.update(source) { $0.events += 1 }
-        server.publish(OutgoingRecord(name: "EVENT", source: source, line: line))
+        server.publish(OutgoingRecord(name: .event, source: source, line: line))
         return seq
     }
+
+    /// How many subscribers take FRAME records: sources skip making them when none do.
+    public var frameWatchers: Int { server.hub.frameWatchers }
 
     /// A record that is not journaled (SOURCE, FRAME, STATS, EOF).
     public func publish(_ record: JSONObject, source: String?) {

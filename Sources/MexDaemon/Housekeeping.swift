@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// STATS records, the STATUS= line, the systemd watchdog and journal retention.
 struct Housekeeping: Service {
     var bus: EventBus
+    var journal: EventJournal
+    var hub: SubscriberHub
     var notifier: SystemdNotifier
     var statsInterval: Double
     var logger: Logger
@@ -46,7 +48,7 @@ struct Housekeeping: Service {
     private func retentionLoop() async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let deleted = try bus.journal.prune()
+                let deleted = try journal.prune()
                 if deleted > 0 { logger.info("journal: \(deleted) events past retention deleted") }
             } catch {
                 logger.error("\(error)")
@@ -56,49 +58,31 @@ struct Housekeeping: Service {
     }
 
     func stats() -> JSONObject {
-        var o = JSONObject(class: "STATS")
-        o.set("time", Records.timestamp(Date()))
-        o.set("uptime_s", Date().timeIntervalSince(started), decimals: 1)
-        let counters = bus.server.hub.counters
-        o.set("clients", counters.clients)
-        o.set("dropped_records", counters.dropped)
-        o.set("slow_disconnects", counters.disconnectedSlow)
-        o.set("last_seq", (try? bus.journal.lastSeq()).map { Int($0) })
-        o.set("sources", .array(bus.board.all.map { s in
-            var source = JSONObject()
-            source.set("source", s.name)
-            source.set("state", s.state)
-            source.set("frames", s.frames)
-            source.set("dropped_frames", s.droppedFrames)
-            source.set("faces", s.faces)
-            source.set("events", s.events)
-            source.set("reconnects", s.reconnects)
-            return .object(source)
-        }))
-        return o
+        let counters = hub.counters
+        return Records.stats(uptime: Date().timeIntervalSince(started),
+                             server: .init(clients: counters.clients, droppedRecords: counters.dropped,
+                                           slowDisconnects: counters.disconnectedSlow),
+                             lastSeq: try? journal.lastSeq(), sources: bus.board.totals)
     }
 
     /// One line for `systemctl status`.
     func summary() -> String {
         let all = bus.board.all
-        let online = all.filter { $0.state == "online" }.count
+        let online = all.filter { $0.state == .online }.count
         let events = all.reduce(0) { $0 + $1.events }
-        return "\(online)/\(all.count) sources online, \(events) events, \(bus.server.hub.counters.clients) clients"
+        return "\(online)/\(all.count) sources online, \(events) events, \(hub.counters.clients) clients"
     }
 }
 
 /// Keeps the protocol server up for the group's life; on shutdown it tells every
 /// subscriber (SHUTDOWN, with the last seq to POLL from after a restart) and closes.
 struct ServerService: Service {
-    var bus: EventBus
-    var reason: @Sendable () -> String
+    var server: ProtocolServer
+    var journal: EventJournal
 
     func run() async throws {
         try? await gracefulShutdown()
-        var goodbye = JSONObject(class: "SHUTDOWN")
-        goodbye.set("reason", reason())
-        goodbye.set("last_seq", (try? bus.journal.lastSeq()).map { Int($0) })
-        goodbye.set("time", Records.timestamp(Date()))
-        await bus.server.shutdown(final: [OutgoingRecord(goodbye)])
+        let goodbye = Records.shutdown(reason: "shutdown", lastSeq: try? journal.lastSeq())
+        await server.shutdown(final: [OutgoingRecord(goodbye)])
     }
 }

@@ -2,7 +2,9 @@ import NIOConcurrencyHelpers
 
 /// Admission for SCAN requests: at most `maxRunning` scans run at once, up to
 /// `maxWaiting` more wait their turn in arrival order, and the rest are refused. Each
-/// admitted scan gets the next name, scan-N.
+/// admitted scan gets the next name, scan-N. The scans to start now come out of
+/// `starts`, which the source supervisor reads: the server's responder admits, the
+/// supervisor runs, and neither needs the other.
 final class ScanQueue: Sendable {
     enum Admission: Equatable {
         /// Start it now.
@@ -26,10 +28,14 @@ final class ScanQueue: Sendable {
     let maxRunning: Int
     let maxWaiting: Int
     private let state = NIOLockedValueBox(State())
+    /// Scans to start, in order.
+    let starts: AsyncStream<Waiting>
+    private let startsInput: AsyncStream<Waiting>.Continuation
 
     init(maxRunning: Int, maxWaiting: Int) {
         self.maxRunning = maxRunning
         self.maxWaiting = maxWaiting
+        (starts, startsInput) = AsyncStream.makeStream(of: Waiting.self)
     }
 
     func admit(path: String) -> Admission {
@@ -38,6 +44,7 @@ final class ScanQueue: Sendable {
                 s.issued += 1
                 let name = "scan-\(s.issued)"
                 s.running.insert(name)
+                startsInput.yield(Waiting(name: name, path: path))
                 return .run(name: name)
             }
             guard s.waiting.count < maxWaiting else {
@@ -50,23 +57,21 @@ final class ScanQueue: Sendable {
         }
     }
 
-    /// A scan ended: the next waiting one, if any, to start now.
-    func finished(_ name: String) -> Waiting? {
+    /// A scan ended: the next waiting one, if any, starts.
+    func finished(_ name: String) {
         state.withLockedValue { s in
             s.running.remove(name)
-            guard s.running.count < maxRunning, !s.waiting.isEmpty else { return nil }
+            guard s.running.count < maxRunning, !s.waiting.isEmpty else { return }
             let next = s.waiting.removeFirst()
             s.running.insert(next.name)
-            return next
+            startsInput.yield(next)
         }
     }
 
-    /// Drops the scans that have not started (shutdown); returns their names.
-    func drainWaiting() -> [String] {
-        state.withLockedValue { s in
-            defer { s.waiting.removeAll() }
-            return s.waiting.map(\.name)
-        }
+    /// Shutdown: scans that have not started never will, and `starts` ends.
+    func close() {
+        state.withLockedValue { $0.waiting.removeAll() }
+        startsInput.finish()
     }
 
     var counts: (running: Int, waiting: Int) {

@@ -11,8 +11,7 @@ public final class SourceBoard: Sendable {
         public var kind: SourceKind
         public var location: String
         public var enabled = true
-        /// connecting, online, offline, reconnecting, eof or disabled.
-        public var state = "connecting"
+        public var state = SourceState.connecting
         public var reason: String?
         public var info: StreamInfo?
         public var frames = 0
@@ -39,7 +38,7 @@ public final class SourceBoard: Sendable {
             if s.sources[name] == nil { s.order.append(name) }
             var status = Status(name: name, kind: kind, location: location)
             status.enabled = enabled
-            status.state = enabled ? "connecting" : "disabled"
+            status.state = enabled ? .connecting : .disabled
             s.sources[name] = status
         }
     }
@@ -77,22 +76,17 @@ public final class SourceBoard: Sendable {
 
     /// The SOURCES record.
     public func record() -> JSONObject {
-        var o = JSONObject(class: "SOURCES")
-        o.set("sources", .array(all.map { status in
-            var s = JSONObject()
-            s.set("source", status.name)
-            s.set("kind", status.kind.rawValue)
-            s.set("location", status.location)
-            s.set("state", status.state)
-            s.set("reason", status.reason)
-            s.set("enabled", status.enabled)
-            if let info = status.info {
-                s.set("width", info.width)
-                s.set("height", info.height)
-                s.set("fps", info.fps, decimals: 3)
-            }
-            return .object(s)
-        }))
-        return o
+        Records.sources(all.map {
+            Records.SourceEntry(name: $0.name, kind: $0.kind, location: $0.location, state: $0.state, reason: $0.reason,
+                                enabled: $0.enabled, info: $0.info)
+        })
+    }
+
+    /// Each source's totals, for STATS.
+    public var totals: [Records.SourceTotals] {
+        all.map {
+            Records.SourceTotals(name: $0.name, state: $0.state, frames: $0.frames, droppedFrames: $0.droppedFrames,
+                                 faces: $0.faces, events: $0.events, reconnects: $0.reconnects)
+        }
     }
 }

@@ -6,16 +6,10 @@ import MexCore
 import MexFace
 import MexPipeline
 import MexProtocol
-import MexServer
+import MexSession
 import MexSource
 import MexSpotting
 import NIOConcurrencyHelpers
-
-/// A producer handed from the thread that opened it to the runner, which alone uses
-/// it from then on: ownership moves, nothing is shared.
-private struct OpenedProducer: @unchecked Sendable {
-    var result: Result<any FrameProducer, SourceError>
-}
 
 /// What every source runner shares.
 struct RunnerContext: Sendable {
@@ -44,11 +38,12 @@ final class SpotterBox: Sendable {
     }
 }
 
-/// Runs one source for the life of its configuration: opens it, feeds its frames
-/// through the pipeline, and when the camera or stream goes away (error, unplug, stall)
-/// closes what was open, says so with SOURCE records and reconnects with exponential
-/// back-off (DESIGN.md section 4). A file source ends with EOF. Each connection gets a
-/// pipeline of its own, so no event spans a reconnect.
+/// Supervises one source for the life of its configuration: each connection is a
+/// `SourceSession` (open, frames, pipeline, events, EOF); when the camera or stream
+/// goes away (error, unplug, stall) the runner says so with SOURCE records and
+/// reconnects with exponential back-off (docs/ARCHITECTURE.md section 4). A file source
+/// ends with EOF, or starts again with `loop`. Each connection gets a pipeline of its
+/// own, so no event spans a reconnect.
 final class SourceRunner: Sendable {
     let configuration: SourceConfiguration
     /// A one-off SCAN request: reported, never retried.
@@ -56,7 +51,7 @@ final class SourceRunner: Sendable {
     private let context: RunnerContext
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Why the runner was told to stop: the end_reason of events still open.
-    private let stopReason = NIOLockedValueBox<String?>(nil)
+    private let stopReason = NIOLockedValueBox<EventEndReason?>(nil)
     /// Called once the runner has ended for good, its last records published.
     private let onEnd: (@Sendable (SourceRunner) -> Void)?
 
@@ -75,7 +70,7 @@ final class SourceRunner: Sendable {
     func start() {
         bus.board.register(name, kind: configuration.kind, location: configuration.location, enabled: configuration.enabled)
         guard configuration.enabled else {
-            bus.publish(Records.source(name: name, state: "disabled", info: nil, reason: "disabled in the configuration"), source: name)
+            bus.publish(Records.source(name: name, state: .disabled, info: nil, reason: "disabled in the configuration"), source: name)
             return
         }
         let thread = SourceThread(name: "mexd-\(name)")
@@ -88,9 +83,9 @@ final class SourceRunner: Sendable {
         }
     }
 
-    /// Stops the source; events under way end with `reason` ("shutdown", "reload",
-    /// "removed"). Returns once they are journaled and published.
-    func stop(reason: String) async {
+    /// Stops the source; events under way end with `reason` (shutdown, reload,
+    /// removed). Returns once they are journaled and published.
+    func stop(reason: EventEndReason) async {
         stopReason.withLockedValue { $0 = reason }
         let running = task.withLockedValue { $0 }
         running?.cancel()
@@ -111,7 +106,7 @@ final class SourceRunner: Sendable {
         var lastReason: String?
         while !Task.isCancelled {
             let opened = ContinuousClock.now
-            let ending = await connect(attempt: attempt)
+            let ending = await connect()
             switch ending {
             case .finished where configuration.loop && !oneShot:
                 // A looping file starts again, its EOF published; one that ends within a
@@ -127,8 +122,7 @@ final class SourceRunner: Sendable {
                 return
             case .lost(let reason):
                 if oneShot {
-                    bus.board.update(name) { $0.state = "offline"; $0.reason = reason }
-                    bus.publish(Records.source(name: name, state: "offline", info: nil, reason: reason), source: name)
+                    announce(.offline, reason: reason)
                     return
                 }
                 attempt += 1
@@ -137,16 +131,12 @@ final class SourceRunner: Sendable {
                 let message: Logger.Message = "\(name): \(reason); reconnecting in \(JSONObject.formatNumber(backoff, decimals: 1)) s"
                 if reason == lastReason { logger.debug(message) } else { logger.warning(message) }
                 lastReason = reason
-                bus.board.update(name) { $0.state = "reconnecting"; $0.reason = reason; $0.reconnects = attempt }
-                var record = Records.source(name: name, state: "reconnecting", info: nil, reason: reason)
-                record.set("retry_in_s", backoff, decimals: 3)
-                record.set("attempt", attempt)
-                bus.publish(record, source: name)
+                bus.board.update(name) { $0.state = .reconnecting; $0.reason = reason; $0.reconnects = attempt }
+                bus.publish(Records.source(name: name, state: .reconnecting, info: nil, reason: reason, retry: (backoff, attempt)),
+                            source: name)
                 do { try await Task.sleep(for: .seconds(backoff)) } catch {
                     // Stopped while waiting: the last word on this source is that it is off.
-                    let why = stopReason.withLockedValue { $0 } ?? "shutdown"
-                    bus.board.update(name) { $0.state = "offline"; $0.reason = why }
-                    bus.publish(Records.source(name: name, state: "offline", info: nil, reason: why), source: name)
+                    announce(.offline, reason: (stopReason.withLockedValue { $0 } ?? .shutdown).rawValue)
                     return
                 }
                 backoff = min(backoff * 2, configuration.reconnectMax)
@@ -154,177 +144,136 @@ final class SourceRunner: Sendable {
         }
     }
 
-    private func openProducer() async -> Result<any FrameProducer, SourceError> {
-        var opener = SourceOpener()
-        if let fps = configuration.fps { opener.camera.fps = fps }
-        if let width = configuration.width { opener.camera.width = width }
-        if let height = configuration.height { opener.camera.height = height }
-        opener.camera.stallTimeout = configuration.stallTimeout
-        opener.camera.controls = configuration.controls
-        opener.ffmpeg.networkTimeout = configuration.stallTimeout
-        if configuration.kind != .file { opener.ffmpeg.frameThreading = false }
-        let location = configuration.location
-        let logger = self.logger
-        let options = opener
-        // Opening blocks (an RTSP handshake can take the whole network timeout): keep
-        // it off the concurrency pool's few threads.
-        let opened = await withCheckedContinuation { (done: CheckedContinuation<OpenedProducer, Never>) in
-            DispatchQueue.global().async {
-                do throws(SourceError) {
-                    done.resume(returning: OpenedProducer(result: .success(try options.open(location, logger: logger))))
-                } catch {
-                    done.resume(returning: OpenedProducer(result: .failure(error)))
-                }
-            }
-        }
-        return opened.result
+    /// The board and the subscribers learn the source's new state.
+    private func announce(_ state: SourceState, reason: String?, info: StreamInfo? = nil) {
+        bus.board.update(name) { $0.state = state; $0.reason = reason }
+        bus.publish(Records.source(name: name, state: state, info: info, reason: reason), source: name)
     }
 
-    /// One connection: open, run frames until the end, close what is open.
-    private func connect(attempt: Int) async -> Ending {
-        let producer: any FrameProducer
-        switch await openProducer() {
-        case .failure(let error):
-            return .lost("\(error)")
-        case .success(let opened):
-            producer = opened
-        }
-        if Task.isCancelled { return .cancelled }
-        let info = producer.info
-        let fps = info.fps ?? configuration.fps ?? 30
-        let isFile = configuration.kind == .file
-        let stream = FrameStream(producer, policy: SourceOpener.overflowPolicy(for: configuration.kind))
-        bus.board.update(name) { $0.state = "online"; $0.reason = nil; $0.info = info; $0.lastFrame = self.bus.board.now }
-        bus.publish(Records.source(name: name, state: "online", info: info), source: name)
-        logger.info("\(name): online (\(info.width)x\(info.height), \(info.format))")
-
+    private func sessionOptions() -> SourceSession.Options {
+        var options = SourceSession.Options(name: name, location: configuration.location)
+        if let fps = configuration.fps { options.opener.camera.fps = fps }
+        if let width = configuration.width { options.opener.camera.width = width }
+        if let height = configuration.height { options.opener.camera.height = height }
+        options.opener.camera.stallTimeout = configuration.stallTimeout
+        options.opener.camera.controls = configuration.controls
+        options.opener.ffmpeg.networkTimeout = configuration.stallTimeout
+        if configuration.kind != .file { options.opener.ffmpeg.frameThreading = false }
+        options.fallbackFPS = configuration.fps ?? 30
+        options.realtime = configuration.realtime
+        options.stallTimeout = configuration.stallTimeout
+        options.eof = .endOfFile
         let bus = self.bus
-        let publisher = EventPublisher(worker: context.classifier, logger: logger) { event, _, endReason in
-            bus.commit(event, endReason: endReason)
+        options.wantsFrames = { bus.frameWatchers > 0 }
+        let stopReason = self.stopReason, isFile = configuration.kind == .file
+        options.endReason = { ending in
+            switch ending {
+            case .stopped: stopReason.withLockedValue { $0 } ?? .shutdown
+            case .stalled: .stall
+            case .ended where isFile: .eof
+            default: .sourceLost
+            }
         }
+        return options
+    }
+
+    /// One connection: a session, then what its ending means for this source.
+    private func connect() async -> Ending {
         let detector: HaarFaceDetector
-        var pipeline: FacePipeline
-        var generation: Int
-        do {
-            detector = try HaarFaceDetector(cascadePath: context.cascade)
-            let spotter = context.spotter.current
-            generation = spotter.generation
-            pipeline = try FacePipeline(source: name, fps: fps, detector: detector, spotter: spotter.settings)
-        } catch {
-            stream.stop()
+        do { detector = try HaarFaceDetector(cascadePath: context.cascade) } catch {
             return .lost("face pipeline: \(error)")
         }
-
-        let stalled = NIOLockedValueBox(false)
-        let watchdog = Task { [board = bus.board, name, stallTimeout = configuration.stallTimeout] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                let last = board.status(name)?.lastFrame ?? board.now
-                if board.now - last > stallTimeout {
-                    stalled.withLockedValue { $0 = true }
-                    stream.stop()
-                    return
-                }
-            }
-        }
-        let clock = ContinuousClock()
-        let started = clock.now
-        var failure: SourceError?
-        var lastPts: Double?
-        var firstPts: Double?
-        var count = 0
-        var droppedBefore = 0
-        await withTaskCancellationHandler {
-            do {
-                for try await frame in stream {
-                    if Task.isCancelled { break }
-                    if isFile && configuration.realtime {
-                        // A file played at its own pace stands in for a camera.
-                        let first = firstPts ?? frame.pts
-                        firstPts = first
-                        let due = started + .seconds(frame.pts - first)
-                        if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
-                        if Task.isCancelled { break }
-                    }
-                    let board = bus.board
-                    board.update(name) { $0.processingSince = board.now; $0.lastFrame = board.now }
-                    let spotter = context.spotter.current
-                    if spotter.generation != generation {
-                        for event in pipeline.finish() { publisher.publish(event, endReason: "reload") }
-                        pipeline = try FacePipeline(source: name, fps: fps, detector: detector, spotter: spotter.settings)
-                        generation = spotter.generation
-                    }
-                    for event in try pipeline.process(frame) { publisher.publish(event) }
-                    if bus.server.hub.frameWatchers > 0 {
-                        bus.publish(Records.frame(source: name, frame: frame, faces: pipeline.frameFaces), source: name)
-                    }
-                    count += 1
-                    lastPts = frame.pts
-                    let dropped = stream.statistics.droppedFrames
-                    let faces = pipeline.lastObservations.count
-                    board.update(name) {
-                        $0.processingSince = nil
-                        $0.frames += 1
-                        $0.droppedFrames += dropped - droppedBefore
-                        $0.faces = faces
-                    }
-                    droppedBefore = dropped
-                }
-            } catch let error as SourceError {
-                failure = error
-            } catch {
-                failure = .readFailed(name, detail: "\(error)")
-            }
-        } onCancel: {
-            stream.stop()
-        }
-        watchdog.cancel()
+        let spotter = context.spotter
+        let analysis = SourceSession.Analysis(detector: detector, classifier: context.classifier) { spotter.current }
+        let session = SourceSession(options: sessionOptions(), analysis: analysis, sink: DaemonSink(name: name, bus: bus),
+                                    observer: BoardObserver(name: name, board: bus.board, logger: logger), logger: logger)
+        let result = await session.run()
         bus.board.update(name) { $0.processingSince = nil }
-
-        let cancelled = Task.isCancelled
-        let wasStalled = stalled.withLockedValue { $0 }
-        var statistics = await stream.finalStatistics()
-        statistics.frames = count
-        // A URL read as a file (http://, tcp://) that breaks off is a dropped stream, to
-        // be reconnected; a local file that ends early is just a short file.
-        let dropped = !cancelled && !wasStalled && failure == nil && statistics.endReason == .truncated
-            && configuration.location.contains("://")
-        let reason: String
-        if cancelled {
-            reason = stopReason.withLockedValue { $0 } ?? "shutdown"
-        } else if wasStalled {
-            reason = "stall: no frame for \(JSONObject.formatNumber(configuration.stallTimeout, decimals: 1)) s"
-        } else if let failure {
-            reason = "\(failure)"
-        } else if dropped {
-            reason = "stream broke off: " + (statistics.warnings.last ?? "read error")
-        } else {
-            reason = isFile ? "eof" : "end of stream"
-        }
-        // Events under way end here: a reconnect starts afresh.
-        let endReason = cancelled ? reason : (wasStalled ? "stall" : (failure != nil || dropped || !isFile ? "source_lost" : "eof"))
-        for event in pipeline.finish() { publisher.publish(event, endReason: endReason) }
-        await publisher.drain()
-
-        if isFile && !wasStalled && !dropped && !cancelled {
-            // Files end once, with their totals: a damaged file is not read again.
-            let step = info.fps.map { 1 / $0 } ?? 0
-            var eof = Records.eof(source: name, statistics: statistics, duration: lastPts.map { $0 + step } ?? 0,
-                                  elapsed: (clock.now - started).inSeconds)
-            eof.set("events", publisher.count)
-            bus.publish(eof, source: name)
-            bus.board.update(name) { $0.state = "eof"; $0.reason = failure.map { "\($0)" } }
-            bus.publish(Records.source(name: name, state: "eof", info: info, reason: failure.map { "\($0)" }), source: name)
-            logger.info("\(name): end of file, \(count) frames, \(publisher.count) events")
-            return .finished
-        }
-        if cancelled {
-            bus.board.update(name) { $0.state = "offline"; $0.reason = reason }
-            bus.publish(Records.source(name: name, state: "offline", info: info, reason: reason), source: name)
+        let info = result.info
+        switch result.ending {
+        case .openFailed(let error):
+            return .lost("\(error)")
+        case .stopped:
+            if info == nil { return .cancelled }
+            announce(.offline, reason: (stopReason.withLockedValue { $0 } ?? .shutdown).rawValue, info: info)
             return .cancelled
+        case _ where result.wroteEOF:
+            // Files end once, with their totals: a damaged file is not read again.
+            let failure: String? = switch result.ending {
+            case .failed(let error): "\(error)"
+            case .pipelineFailed(let message): SourceError.readFailed(name, detail: message).description
+            default: nil
+            }
+            announce(.eof, reason: failure, info: info)
+            logger.info("\(name): end of file, \(result.statistics.frames) frames, \(result.events) events")
+            return .finished
+        case .ended:
+            announce(.offline, reason: "end of stream", info: info)
+            return .lost("end of stream")
+        case .stalled:
+            let reason = "stall: no frame for \(JSONObject.formatNumber(configuration.stallTimeout, decimals: 1)) s"
+            announce(.offline, reason: reason, info: info)
+            return .lost(reason)
+        case .failed(let error):
+            announce(.offline, reason: "\(error)", info: info)
+            return .lost("\(error)")
+        case .brokeOff(let reason), .pipelineFailed(let reason):
+            if info != nil { announce(.offline, reason: reason, info: info) }
+            return .lost(reason)
         }
-        bus.board.update(name) { $0.state = "offline"; $0.reason = reason }
-        bus.publish(Records.source(name: name, state: "offline", info: info, reason: reason), source: name)
-        return .lost(reason)
+    }
+}
+
+/// The daemon's records of a session: events into the journal, then to the
+/// subscribers; the other records to the subscribers.
+private struct DaemonSink: SessionSink {
+    let name: String
+    let bus: EventBus
+
+    func record(_ record: JSONObject) async {
+        bus.publish(record, source: name)
+    }
+
+    func event(_ event: ClassifiedEvent, number: Int, endReason: EventEndReason?) async {
+        bus.commit(event, endReason: endReason)
+    }
+}
+
+/// Keeps the source board current as a session goes: the evidence for SOURCES,
+/// STATS, STATUS= and the watchdog. One per connection; the board's totals run across
+/// connections.
+private final class BoardObserver: SessionObserver {
+    let name: String
+    let board: SourceBoard
+    let logger: Logger
+    /// This connection's dropped frames already added to the board.
+    private var droppedCounted = 0
+
+    init(name: String, board: SourceBoard, logger: Logger) {
+        self.name = name
+        self.board = board
+        self.logger = logger
+    }
+
+    func opened(_ info: StreamInfo) {
+        let now = board.now
+        board.update(name) { $0.state = .online; $0.reason = nil; $0.info = info; $0.lastFrame = now }
+        logger.info("\(name): online (\(info.width)x\(info.height), \(info.format))")
+    }
+
+    func frameStarted() {
+        let now = board.now
+        board.update(name) { $0.processingSince = now; $0.lastFrame = now }
+    }
+
+    func frameFinished(pts: Double, frames: Int, droppedFrames: Int, faces: Int) {
+        let newlyDropped = droppedFrames - droppedCounted
+        droppedCounted = droppedFrames
+        board.update(name) {
+            $0.processingSince = nil
+            $0.frames += 1
+            $0.droppedFrames += newlyDropped
+            $0.faces = faces
+        }
     }
 }

@@ -20,17 +20,19 @@ final class SourceSupervisor: Service, Sendable {
     /// The configuration in force, to tell what a reload cannot change.
     private let applied: NIOLockedValueBox<DaemonConfiguration>
     private let scans: ScanQueue
-    private let scanRoots: ScanRoots
 
-    init(configuration: DaemonConfiguration, context: RunnerContext, notifier: SystemdNotifier,
+    init(configuration: DaemonConfiguration, context: RunnerContext, scans: ScanQueue, notifier: SystemdNotifier,
          loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration) {
         applied = NIOLockedValueBox(configuration)
-        scans = ScanQueue(maxRunning: configuration.limits.maxScans, maxWaiting: configuration.limits.scanQueue)
-        scanRoots = ScanRoots(configuration.daemon.scanRoots)
         self.context = context
+        self.scans = scans
         self.notifier = notifier
         self.loadConfiguration = loadConfiguration
-        for source in configuration.sources { start(SourceRunner(source, context: context)) }
+        // SOURCES lists every configured source from the first client on, "connecting"
+        // until its runner starts.
+        for source in configuration.sources {
+            context.bus.board.register(source.name, kind: source.kind, location: source.location, enabled: source.enabled)
+        }
     }
 
     private func start(_ runner: SourceRunner) {
@@ -38,17 +40,26 @@ final class SourceSupervisor: Service, Sendable {
         runner.start()
     }
 
+    /// Starts the configured sources, then serves reloads (SIGHUP) and the scan queue
+    /// until the group shuts down.
     func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            await reload()
+        for source in applied.withLockedValue({ $0.sources }) { start(SourceRunner(source, context: context)) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [scans] in
+                for await scan in scans.starts { self.startScan(name: scan.name, path: scan.path) }
+            }
+            for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                await reload()
+            }
+            // Graceful shutdown: scans that have not started never will; every source
+            // closes its open events ("shutdown"), and they are journaled and published
+            // before the server says goodbye.
+            scans.close()
+            await group.waitForAll()
         }
-        // Graceful shutdown: every source closes its open events ("shutdown"), and
-        // they are journaled and published before the server says goodbye. Scans that
-        // have not started never will.
-        _ = scans.drainWaiting()
         let all = runners.withLockedValue { Array($0.values) }
         await withTaskGroup(of: Void.self) { group in
-            for runner in all { group.addTask { await runner.stop(reason: "shutdown") } }
+            for runner in all { group.addTask { await runner.stop(reason: .shutdown) } }
         }
     }
 
@@ -79,14 +90,14 @@ final class SourceSupervisor: Service, Sendable {
         let current = runners.withLockedValue { $0 }
         for (name, runner) in current where !runner.oneShot {
             guard let replacement = wanted[name] else {
-                await runner.stop(reason: "removed")
+                await runner.stop(reason: .removed)
                 runners.withLockedValue { $0[name] = nil }
                 context.bus.board.remove(name)
-                context.bus.publish(Records.source(name: name, state: "disabled", info: nil, reason: "removed from the configuration"), source: name)
+                context.bus.publish(Records.source(name: name, state: .disabled, info: nil, reason: "removed from the configuration"), source: name)
                 continue
             }
             if replacement != runner.configuration {
-                await runner.stop(reason: "reload")
+                await runner.stop(reason: .reload)
                 start(SourceRunner(replacement, context: context))
             }
         }
@@ -96,33 +107,7 @@ final class SourceSupervisor: Service, Sendable {
         context.logger.notice("reloaded: \(configuration.sources.count) sources")
     }
 
-    /// What became of a SCAN request.
-    enum ScanAnswer: Equatable {
-        case running(name: String, path: String)
-        case queued(name: String, path: String, position: Int)
-        case refused(String)
-    }
-
-    /// SCAN: scans a file once, as a source of its own named scan-N, now or when a
-    /// running scan ends ([limits] max_scans, scan_queue). Only files under
-    /// [daemon] scan_roots are read.
-    func scan(path: String) -> ScanAnswer {
-        let resolved: String
-        switch scanRoots.admit(path) {
-        case .failure(let refusal): return .refused(refusal.description)
-        case .success(let file): resolved = file
-        }
-        switch scans.admit(path: resolved) {
-        case .refused(let why):
-            return .refused(why)
-        case .run(let name):
-            startScan(name: name, path: resolved)
-            return .running(name: name, path: resolved)
-        case let .wait(name, position):
-            return .queued(name: name, path: resolved, position: position)
-        }
-    }
-
+    /// A SCAN the queue admitted: a one-off source of its own.
     private func startScan(name: String, path: String) {
         var source = SourceConfiguration(name: name, kind: .file, location: path)
         source.stallTimeout = 30
@@ -137,6 +122,6 @@ final class SourceSupervisor: Service, Sendable {
         let name = runner.configuration.name
         runners.withLockedValue { if $0[name] === runner { $0[name] = nil } }
         context.bus.board.remove(name)
-        if let next = scans.finished(name) { startScan(name: next.name, path: next.path) }
+        scans.finished(name)
     }
 }

@@ -18,16 +18,22 @@ public struct JSONObject: Sendable, Equatable {
 
     public private(set) var fields: [(key: String, value: Value)] = []
 
-    public init(class name: String) {
-        fields.append((key: "class", value: .string(name)))
+    /// A record: `class` first.
+    public init(class name: RecordClass) {
+        fields.append((key: "class", value: .string(name.rawValue)))
+    }
+
+    /// A request, as a client sends it.
+    init(request name: RequestClass) {
+        fields.append((key: "class", value: .string(name.rawValue)))
     }
 
     public init() {}
 
-    /// The value of "class", when the object has one.
-    public var className: String? {
+    /// The record's class, when the object has a known one.
+    public var recordClass: RecordClass? {
         guard let field = fields.first(where: { $0.key == "class" }), case .string(let name) = field.value else { return nil }
-        return name
+        return RecordClass(rawValue: name)
     }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {

@@ -1,18 +1,18 @@
 import Foundation
 import MexCore
 
-/// The records mexd writes (DESIGN.md section 3; man/mexd-protocol.7 is the contract).
-/// Each builder returns the record as a `JSONObject` so callers can add fields.
+/// The records mexd writes (man/mexd-protocol.7 is the contract). Each builder returns
+/// the record as a `JSONObject`; the server's own records are in ServerRecords.swift.
 public enum Records {
     public static let protoMajor = 0
     public static let protoMinor = 1
 
-    /// Source state changes. `state` is online|offline|reconnecting|eof|disabled.
-    public static func source(name: String, state: String, info: StreamInfo?, reason: String? = nil,
-                              time: Date = Date()) -> JSONObject {
-        var o = JSONObject(class: "SOURCE")
+    /// A source changed state; a reconnecting source says when it tries again.
+    public static func source(name: String, state: SourceState, info: StreamInfo?, reason: String? = nil,
+                              retry: (inSeconds: Double, attempt: Int)? = nil, time: Date = Date()) -> JSONObject {
+        var o = JSONObject(class: .source)
         o.set("source", name)
-        o.set("state", state)
+        o.set("state", state.rawValue)
         o.set("reason", reason)
         if let info {
             o.set("kind", info.kind.rawValue)
@@ -24,6 +24,10 @@ public enum Records {
             o.set("duration_s", info.duration, decimals: 3)
         }
         o.set("time", timestamp(time))
+        if let retry {
+            o.set("retry_in_s", retry.inSeconds, decimals: 3)
+            o.set("attempt", retry.attempt)
+        }
         return o
     }
 
@@ -46,7 +50,7 @@ public enum Records {
 
     /// Per-frame record, opt-in (`--frames`, or `"frames":true` in WATCH).
     public static func frame(source: String, frame: Frame, faces: [FrameFace]? = nil) -> JSONObject {
-        var o = JSONObject(class: "FRAME")
+        var o = JSONObject(class: .frame)
         o.set("source", source)
         o.set("frame", frame.index)
         o.set("pts", frame.pts, decimals: 6)
@@ -67,7 +71,7 @@ public enum Records {
     /// A source finished: totals for the whole stream.
     public static func eof(source: String, statistics: SourceStatistics, duration: Double,
                            elapsed: Double, time: Date = Date()) -> JSONObject {
-        var o = JSONObject(class: "EOF")
+        var o = JSONObject(class: .eof)
         o.set("source", source)
         o.set("end", statistics.endReason.rawValue)
         o.set("frames", statistics.frames)
@@ -145,7 +149,7 @@ extension Records {
     /// `mexd classify`'s one record: an event whose key frames were given.
     public static func classification(source: String, trackID: Int, box: FaceBox, confidence: Double,
                                       onset: Frame, apex: Frame, offset: Frame, result: ClassifierResult) -> JSONObject {
-        var o = JSONObject(class: "CLASSIFICATION")
+        var o = JSONObject(class: .classification)
         o.set("source", source)
         o.set("track_id", trackID)
         o.set("onset", keyFrame(onset))
@@ -158,7 +162,7 @@ extension Records {
 }
 
 extension Records {
-    /// Everything an EVENT record says (DESIGN.md section 3).
+    /// Everything an EVENT record says.
     public struct EventFields: Sendable {
         public var source: String
         public var sequence: Int
@@ -175,12 +179,12 @@ extension Records {
         public var headMotion: Bool
         public var droppedFrames: Int
         public var result: ClassifierResult?
-        public var endReason: String?
+        public var endReason: EventEndReason?
         public var time: Date
 
         public init(source: String, sequence: Int, trackID: Int, kind: String, onset: Frame, apex: Frame, offset: Frame,
                     peakScore: Double, threshold: Double, latency: Double, box: FaceBox, confidence: Double,
-                    headMotion: Bool, droppedFrames: Int, result: ClassifierResult?, endReason: String? = nil, time: Date = Date()) {
+                    headMotion: Bool, droppedFrames: Int, result: ClassifierResult?, endReason: EventEndReason? = nil, time: Date = Date()) {
             self.source = source
             self.sequence = sequence
             self.trackID = trackID
@@ -202,7 +206,7 @@ extension Records {
     }
 
     public static func event(_ e: EventFields) -> JSONObject {
-        var o = JSONObject(class: "EVENT")
+        var o = JSONObject(class: .event)
         o.set("id", "\(e.source)-" + String(repeating: "0", count: max(0, 6 - String(e.sequence).count)) + String(e.sequence))
         o.set("seq", e.sequence)
         o.set("source", e.source)
@@ -223,7 +227,7 @@ extension Records {
         quality.set("head_motion", e.headMotion)
         quality.set("dropped_frames", e.droppedFrames)
         o.set("quality", quality)
-        o.set("end_reason", e.endReason)
+        o.set("end_reason", e.endReason?.rawValue)
         return o
     }
 }

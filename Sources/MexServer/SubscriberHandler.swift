@@ -27,7 +27,7 @@ final class SubscriberHandler: ChannelInboundHandler {
     private var splitter: LineSplitter
     private(set) var watch = WatchOptions()
     private var queue = CircularBuffer<OutgoingRecord>()
-    private var dropped: [String: Int] = [:]
+    private var dropped: [RecordClass: Int] = [:]
     private var context: ChannelHandlerContext?
     private var requested = false
     private var closing = false
@@ -155,34 +155,29 @@ final class SubscriberHandler: ChannelInboundHandler {
             let page = Int(min(poll.count ?? (poll.since == nil ? 10 : Int64(limits.pollMaximum)), Int64(limits.pollMaximum)))
             let paged = poll.since != nil
             poll.count = Int64(paged ? page + 1 : page)
-            respond(name: "POLL") { [responder, poll] in
+            respond(to: .poll) { [responder, poll] in
                 var lines = try await responder.poll(poll)
                 let more = paged && lines.count > page
                 if more { lines.removeLast(lines.count - page) }
-                var header = JSONObject(class: "POLL")
-                header.set("count", lines.count)
-                if let since = poll.since {
-                    header.set("since", Int(since))
-                    header.set("more", more)
-                }
-                return [OutgoingRecord(header)] + lines.map { OutgoingRecord(name: "EVENT", source: nil, line: $0) }
+                let header = Records.poll(count: lines.count, since: poll.since, more: paged ? more : nil)
+                return [OutgoingRecord(header)] + lines.map { OutgoingRecord(name: .event, source: nil, line: $0) }
             }
         case .scan(let path):
-            respond(name: "SCAN") { [responder] in [OutgoingRecord(try await responder.scan(path: path))] }
+            respond(to: .scan) { [responder] in [OutgoingRecord(try await responder.scan(path: path))] }
         }
     }
 
     /// Runs an async answer off the event loop and queues its records when it is
     /// ready, after the answers to this client's earlier requests: answers come in the
     /// order asked. They are not subject to the queue bound (the client asked).
-    private func respond(name: String, _ work: @escaping @Sendable () async throws -> [OutgoingRecord]) {
+    private func respond(to request: RequestClass?, _ work: @escaping @Sendable () async throws -> [OutgoingRecord]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
         let before = previousAnswer
         pendingAnswers += 1
         previousAnswer = Task {
             let records: [OutgoingRecord]
-            do { records = try await work() } catch { records = [OutgoingRecord(Records.error("\(error)", request: name))] }
+            do { records = try await work() } catch { records = [OutgoingRecord(Records.error("\(error)", request: request))] }
             await before?.value
             loop.execute {
                 let handler = bound.value
@@ -199,7 +194,7 @@ final class SubscriberHandler: ChannelInboundHandler {
         if pendingAnswers == 0 {
             for record in records { enqueue(record, force: true) }
         } else {
-            respond(name: "") { records }
+            respond(to: nil) { records }
         }
     }
 
@@ -228,7 +223,7 @@ final class SubscriberHandler: ChannelInboundHandler {
     /// A record published to every subscriber: queued if this one watches it.
     func deliver(_ record: OutgoingRecord) {
         guard !closing, watch.wants(record) else { return }
-        if record.name == "STATS" {
+        if record.name == .stats {
             let now = NIODeadline.now()
             // `stats` is at most RequestLimits.statsInterval (a day), so this fits a TimeAmount.
             if let last = lastStats, now - last < .nanoseconds(Int64(max(0, watch.stats - 0.05) * 1e9)) { return }
@@ -250,7 +245,7 @@ final class SubscriberHandler: ChannelInboundHandler {
                 hub.countDrop()
                 queue.remove(at: index)
             } else {
-                logger.warning("client \(id) is not reading: \(record.name) could not be queued; disconnected (it can POLL since its last seq)")
+                logger.warning("client \(id) is not reading: \(record.name.rawValue) could not be queued; disconnected (it can POLL since its last seq)")
                 hub.countDisconnect()
                 close(after: false)
                 return
@@ -282,10 +277,7 @@ final class SubscriberHandler: ChannelInboundHandler {
     }
 
     private func droppedRecord() -> OutgoingRecord {
-        var o = JSONObject(class: "DROPPED")
-        for name in dropped.keys.sorted() { o.set(name.lowercased(), dropped[name]) }
-        o.set("reason", "queue full: the client reads slower than records arrive")
-        return OutgoingRecord(o)
+        OutgoingRecord(Records.dropped(dropped))
     }
 
     /// Sends the queue's records (and `final`), then closes.

@@ -27,26 +27,20 @@ public struct WatchOptions: Sendable, Equatable {
         guard enabled else { return false }
         if let source = record.source, !sources.isEmpty, !sources.contains(source) { return false }
         switch record.name {
-        case "EVENT": return events
-        case "FRAME": return frames
-        case "STATS": return stats > 0
+        case .event: return events
+        case .frame: return frames
+        case .stats: return stats > 0
         default: return true  // SOURCE, EOF: every watcher
         }
     }
 
     /// The effective WATCH, as the server echoes it.
     var record: JSONObject {
-        var o = JSONObject(class: "WATCH")
-        o.set("enable", enabled)
-        o.set("events", events)
-        o.set("frames", frames)
-        o.set("stats", stats, decimals: 3)
-        o.set("sources", .array(sources.map(JSONObject.Value.string)))
-        return o
+        Records.watch(enable: enabled, events: events, frames: frames, stats: stats, sources: sources)
     }
 }
 
-/// The server's limits (DESIGN.md section 3).
+/// The server's limits ([limits] in mexd.toml(5)).
 public struct ServerLimits: Sendable, Equatable {
     public var maxClients = 64
     public var requestLineBytes = 65_536
@@ -71,14 +65,4 @@ public protocol ProtocolResponder: Sendable {
     func poll(_ request: PollRequest) async throws -> [String]
     /// Queues a file for scanning; the answer is the record the client gets.
     func scan(path: String) async throws -> JSONObject
-}
-
-extension Records {
-    /// An ERROR record: a request was refused, the connection stays open.
-    public static func error(_ message: String, request: String? = nil) -> JSONObject {
-        var o = JSONObject(class: "ERROR")
-        o.set("message", message)
-        o.set("request", request)
-        return o
-    }
 }

@@ -48,7 +48,7 @@ struct DevicesCommand: ParsableCommand {
     }
 
     static func record(_ report: V4L2DeviceReport) -> JSONObject {
-        var o = JSONObject(class: "DEVICE")
+        var o = JSONObject(class: .device)
         o.set("path", report.path)
         o.set("error", report.problem)
         if let caps = report.capabilities {
@@ -66,7 +66,7 @@ struct DevicesCommand: ParsableCommand {
                 var s = JSONObject()
                 s.set("width", size.width)
                 s.set("height", size.height)
-                s.set("fps", .array(size.fps.map { .double($0, decimals: 3) }))
+                s.set("fps", JSONObject.Value.array(size.fps.map { .double($0, decimals: 3) }))
                 return .object(s)
             }))
             return .object(f)

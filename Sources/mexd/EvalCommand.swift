@@ -61,7 +61,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     static func record(_ report: SpottingReport) -> JSONObject {
-        var o = JSONObject(class: "EVAL")
+        var o = JSONObject(class: .eval)
         o.set("iou", SpottingEvaluation.iouThreshold, decimals: 2)
         o.set("micro", counts(report.micro))
         o.set("macro", counts(report.macro))

@@ -3,10 +3,10 @@ import Foundation
 import Logging
 import MexClassify
 import MexCore
-import MexDaemon
 import MexFace
 import MexPipeline
 import MexProtocol
+import MexSession
 import MexSource
 import MexSpotting
 
@@ -101,76 +101,66 @@ struct ScanCommand: AsyncParsableCommand {
 
     private func scan(_ input: String, opener: SourceOpener, writer: RecordWriter, analysis: Analysis?, signals: StopSignals,
                       logger: Logger) async -> ExitStatus {
-        let producer: any FrameProducer
-        do {
-            producer = try opener.open(input, logger: logger)
-        } catch {
+        var options = SourceSession.Options(name: input, location: input)
+        options.opener = opener
+        options.maxFrames = maxFrames
+        let frames = self.frames
+        options.wantsFrames = { frames }
+        let output = ScanOutput(writer: writer, card: analysis?.classifier.card, label: input)
+        let session = SourceSession(options: options, analysis: analysis.map {
+            SourceSession.Analysis(detector: $0.detector, classifier: $0.classifier) { (SpotterSettings(), 0) }
+        }, sink: output, observer: output, logger: logger)
+        signals.watch(session.control)
+        defer { signals.watch(nil) }
+        let result = await session.run()
+        output.finish()
+        switch result.ending {
+        case .openFailed(let error), .failed(let error):
             logger.error("\(error)")
             return ExitStatus(error)
+        case .pipelineFailed(let message):
+            logger.error("\(input): \(message)")
+            return .software
+        case .ended, .stopped, .stalled, .brokeOff:
+            return .ok
         }
-        let info = producer.info
-        let live = info.kind != .file
-        let stream = FrameStream(producer, policy: SourceOpener.overflowPolicy(for: info.kind))
-        var pipeline: FacePipeline?
-        var publisher: EventPublisher?
-        if let analysis {
-            do {
-                pipeline = try FacePipeline(source: input, fps: info.fps ?? 30, detector: analysis.detector)
-            } catch {
-                logger.error("\(input): \(error)")
-                return .software
-            }
-            let card = analysis.classifier.card
-            publisher = EventPublisher(worker: analysis.classifier, logger: logger) { [writer] event, number, endReason in
-                let fields = EventPublisher.fields(event, sequence: number, card: card, endReason: endReason)
-                await writer.write(Records.event(fields), flush: true)
-            }
-        }
-        let progress = ProgressBar(total: info.duration, label: input)
-        signals.watch(stream)
-        defer { signals.watch(nil) }
-        let clock = ContinuousClock()
-        let started = clock.now
-        var status = ExitStatus.ok
-        var lastPts: Double?
-        var count = 0
-        do {
-            await writer.write(Records.source(name: input, state: "online", info: info), flush: true)
-            for try await frame in stream {
-                if let pipeline, let publisher {
-                    for event in try pipeline.process(frame) { publisher.publish(event) }
-                }
-                if frames {
-                    await writer.write(Records.frame(source: input, frame: frame, faces: pipeline?.frameFaces), flush: live)
-                }
-                lastPts = frame.pts
-                count += 1
-                progress?.update(seconds: frame.pts)
-                if let maxFrames, count >= maxFrames { stream.stop(); break }
-            }
-        } catch let error as SourceError {
-            logger.error("\(error)")
-            status = ExitStatus(error)
-        } catch {
-            logger.error("\(input): \(error)")
-            status = .software
-        }
-        if let pipeline, let publisher {
-            for event in pipeline.finish() { publisher.publish(event) }
-            await publisher.drain()
-        }
-        progress?.finish()
-        let elapsed = (clock.now - started).inSeconds
-        var statistics = await stream.finalStatistics()
-        if status != .ok { statistics.endReason = .error }
-        // Frames the scan processed; after a stop the producer may have decoded a few
-        // more that nobody read.
-        statistics.frames = count
-        let step = info.fps.map { 1 / $0 } ?? 0
-        let duration = lastPts.map { $0 + step } ?? 0
-        var eof = Records.eof(source: input, statistics: statistics, duration: duration, elapsed: elapsed)
-        if let publisher { eof.set("events", publisher.count) }
-        await writer.write(eof, flush: true)
-        return status
     }
+}
+
+/// A scan's records on stdout: SOURCE, EVENT and EOF flushed at once, FRAME records
+/// flushed at once only for live sources (a file's are written in large chunks). Also
+/// draws the progress bar.
+private final class ScanOutput: SessionSink, SessionObserver, @unchecked Sendable {
+    private let writer: RecordWriter
+    private let card: ModelCard?
+    private let label: String
+    // Set by `opened`, before any record is written; read by the session's writes.
+    private var live = false
+    private var progress: ProgressBar?
+
+    init(writer: RecordWriter, card: ModelCard?, label: String) {
+        self.writer = writer
+        self.card = card
+        self.label = label
+    }
+
+    func record(_ record: JSONObject) async {
+        await writer.write(record, flush: record.recordClass != .frame || live)
+    }
+
+    func event(_ event: ClassifiedEvent, number: Int, endReason: EventEndReason?) async {
+        let fields = EventPublisher.fields(event, sequence: number, card: card, endReason: endReason)
+        await writer.write(Records.event(fields), flush: true)
+    }
+
+    func opened(_ info: StreamInfo) {
+        live = info.kind != .file
+        progress = ProgressBar(total: info.duration, label: label)
+    }
+
+    func frameFinished(pts: Double, frames: Int, droppedFrames: Int, faces: Int) {
+        progress?.update(seconds: pts)
+    }
+
+    func finish() { progress?.finish() }
 }

@@ -1,25 +1,25 @@
 import Dispatch
 import Foundation
-import MexSource
+import MexSession
 import Synchronization
 
-/// Turns SIGINT and SIGTERM into a clean stop of the stream being scanned, so that a
+/// Turns SIGINT and SIGTERM into a clean stop of the session being scanned, so that a
 /// camera scan ended with Ctrl-C still writes its EOF record.
 final class StopSignals {
     /// What a signal acts on; shared with the signal handlers' queue.
     private final class Target: Sendable {
         struct State {
-            var stream: FrameStream?
+            var session: SessionControl?
             var stopped = false
         }
         let state = Mutex(State())
 
         func stop() {
-            let stream = state.withLock { state -> FrameStream? in
+            let session = state.withLock { state -> SessionControl? in
                 state.stopped = true
-                return state.stream
+                return state.session
             }
-            stream?.stop()
+            session?.stop()
         }
     }
 
@@ -42,12 +42,12 @@ final class StopSignals {
     /// True once a stop signal has arrived; later inputs are skipped.
     var stopped: Bool { target.state.withLock { $0.stopped } }
 
-    /// The stream a signal should stop from now on.
-    func watch(_ stream: FrameStream?) {
+    /// The session a signal should stop from now on.
+    func watch(_ session: SessionControl?) {
         let stopNow = target.state.withLock { state -> Bool in
-            state.stream = stream
+            state.session = session
             return state.stopped
         }
-        if stopNow { stream?.stop() }
+        if stopNow { session?.stop() }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct JSONObjectTests {
     @Test func keepsInsertionOrderWithClassFirst() {
-        var o = JSONObject(class: "EOF")
+        var o = JSONObject(class: .eof)
         o.set("source", "cam0")
         o.set("frames", 3)
         o.set("ok", true)
@@ -13,11 +13,11 @@ import Testing
     }
 
     @Test func absentValuesAreLeftOutNeverNull() {
-        var o = JSONObject(class: "X")
+        var o = JSONObject(class: .error)
         o.set("reason", nil as String?)
         o.set("fps", nil as Double?)
         o.set("nan", Double.nan)
-        #expect(o.line == #"{"class":"X"}"#)
+        #expect(o.line == #"{"class":"ERROR"}"#)
     }
 
     @Test func escapesStrings() throws {
@@ -38,9 +38,9 @@ import Testing
     @Test func nestedObjectsAndArrays() {
         var inner = JSONObject()
         inner.set("frame", 12)
-        var o = JSONObject(class: "EVENT")
+        var o = JSONObject(class: .event)
         o.set("apex", inner)
-        o.set("box", .array([.int(1), .int(2)]))
+        o.set("box", JSONObject.Value.array([.int(1), .int(2)]))
         #expect(o.line == #"{"class":"EVENT","apex":{"frame":12},"box":[1,2]}"#)
     }
 
@@ -56,7 +56,7 @@ import Testing
 
     @Test func sourceRecordDescribesTheStream() {
         let info = StreamInfo(kind: .file, location: "a.mp4", width: 640, height: 480, fps: 29.97, format: "h264", duration: 12.5)
-        let o = Records.source(name: "a.mp4", state: "online", info: info, time: Date(timeIntervalSince1970: 1.5))
+        let o = Records.source(name: "a.mp4", state: .online, info: info, time: Date(timeIntervalSince1970: 1.5))
         #expect(o.line == #"{"class":"SOURCE","source":"a.mp4","state":"online","kind":"file","location":"a.mp4","width":640,"height":480,"fps":29.97,"format":"h264","duration_s":12.5,"time":"1970-01-01T00:00:01.500Z"}"#)
     }
 
@@ -64,10 +64,38 @@ import Testing
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let output = JSONLinesOutput(fd: fds[1])
-        try output.write(JSONObject(class: "A"))
-        try output.write(JSONObject(class: "B"), flush: true)
+        try output.write(JSONObject(class: .eof))
+        try output.write(JSONObject(class: .shutdown), flush: true)
         close(fds[1])
         let data = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
-        #expect(String(decoding: data, as: UTF8.self) == "{\"class\":\"A\"}\n{\"class\":\"B\"}\n")
+        #expect(String(decoding: data, as: UTF8.self) == "{\"class\":\"EOF\"}\n{\"class\":\"SHUTDOWN\"}\n")
+    }
+
+    @Test func recordClassesAreReadBackFromLinesAndObjects() {
+        #expect(RecordClass.of(line: #"{"class":"EVENT","seq":1}"#) == .event)
+        #expect(RecordClass.of(line: #"{"class":"NOPE"}"#) == nil)
+        #expect(RecordClass.of(line: #"{"seq":1,"class":"EVENT"}"#) == nil, "class comes first in mexd's lines")
+        #expect(RecordClass.of(["class": "STATS"]) == .stats)
+        #expect(RecordClass.allCases.filter(\.isLossy) == [.frame, .stats])
+    }
+
+    @Test func serverRecordsKeepTheirFieldOrder() {
+        #expect(Records.poll(count: 2, since: 5, more: false).line == #"{"class":"POLL","count":2,"since":5,"more":false}"#)
+        #expect(Records.poll(count: 0, since: nil, more: nil).line == #"{"class":"POLL","count":0}"#)
+        #expect(Records.dropped([.stats: 1, .frame: 3]).line
+                == #"{"class":"DROPPED","frame":3,"stats":1,"reason":"queue full: the client reads slower than records arrive"}"#)
+        #expect(Records.error("no", request: .scan).line == #"{"class":"ERROR","message":"no","request":"SCAN"}"#)
+        #expect(Records.scan(path: "/v.mp4", source: "scan-1", state: .queued, position: 0).line
+                == #"{"class":"SCAN","path":"/v.mp4","source":"scan-1","state":"queued","position":0}"#)
+        let retry = Records.source(name: "cam", state: .reconnecting, info: nil, reason: "gone", retry: (0.5, 2), time: Date(timeIntervalSince1970: 0))
+        #expect(retry.line == #"{"class":"SOURCE","source":"cam","state":"reconnecting","reason":"gone","time":"1970-01-01T00:00:00.000Z","retry_in_s":0.5,"attempt":2}"#)
+    }
+
+    @Test func requestsRenderAsClientsSendThem() throws {
+        let watch = ClientRequest.watch(.init(enable: true, frames: false, stats: 5, sources: ["cam0"]))
+        #expect(watch.line == #"{"class":"WATCH","enable":true,"frames":false,"stats":5,"sources":["cam0"]}"#)
+        #expect(try ClientRequest.parse(watch.line).get() == watch)
+        let poll = ClientRequest.poll(PollRequest(since: 41, count: 3))
+        #expect(try ClientRequest.parse(poll.line).get() == poll)
     }
 }

@@ -7,12 +7,12 @@ import Testing
 
 /// A responder with fixed answers.
 private struct FixedResponder: ProtocolResponder {
-    func version() -> JSONObject { JSONObject(class: "VERSION") }
-    func sources() -> JSONObject { JSONObject(class: "SOURCES") }
+    func version() -> JSONObject { JSONObject(class: .version) }
+    func sources() -> JSONObject { JSONObject(class: .sources) }
     func poll(_ request: PollRequest) async throws -> [String] {
         (1...(request.count ?? 1)).map { #"{"class":"EVENT","seq":\#($0)}"# }
     }
-    func scan(path: String) async throws -> JSONObject { Records.error("no scans here", request: "SCAN") }
+    func scan(path: String) async throws -> JSONObject { Records.error("no scans here", request: .scan) }
 }
 
 /// A blocking client with a receive timeout.
@@ -111,13 +111,13 @@ private final class Client {
         let client = try Client(path)
         await client.read(0.6)
         #expect(client.count("WATCH") == 1, "\(client.text)")
-        server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":9}"#))
-        server.publish(OutgoingRecord(name: "FRAME", source: "cam0", line: #"{"class":"FRAME"}"#))
+        server.publish(OutgoingRecord(name: .event, source: "cam0", line: #"{"class":"EVENT","seq":9}"#))
+        server.publish(OutgoingRecord(name: .frame, source: "cam0", line: #"{"class":"FRAME"}"#))
         client.send(#"{"class":"POLL","count":3}"#)
         await client.read(0.5)
         #expect(client.count("EVENT") == 4 && client.count("FRAME") == 0, "\(client.text)")
         #expect(client.text.contains(#"{"class":"POLL","count":3}"#))
-        await server.shutdown(final: [OutgoingRecord(name: "SHUTDOWN", source: nil, line: #"{"class":"SHUTDOWN"}"#)])
+        await server.shutdown(final: [OutgoingRecord(name: .shutdown, source: nil, line: #"{"class":"SHUTDOWN"}"#)])
         await client.read(0.5)
         #expect(client.text.hasSuffix(#"{"class":"SHUTDOWN"}"# + "\n"))
     }
@@ -144,7 +144,7 @@ private final class Client {
         let payload = String(repeating: "x", count: 2000)
         var closed = false
         for seq in 1...200 {
-            server.publish(OutgoingRecord(name: "EVENT", source: "cam0", line: #"{"class":"EVENT","seq":\#(seq),"pad":"\#(payload)"}"#))
+            server.publish(OutgoingRecord(name: .event, source: "cam0", line: #"{"class":"EVENT","seq":\#(seq),"pad":"\#(payload)"}"#))
             if seq % 20 == 0 { await reader.read(0.05) }
         }
         await reader.read(0.5)

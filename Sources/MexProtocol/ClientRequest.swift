@@ -1,9 +1,9 @@
 import Foundation
 
-/// What a client may ask (DESIGN.md section 3). Requests are JSON objects with a
-/// `class`, one per line; gpsd's `?WATCH={...};` spelling is accepted too, so gpsd
-/// habits and tools carry over.
-enum ClientRequest: Equatable {
+/// What a client may ask (man/mexd-protocol.7, REQUESTS). Requests are JSON objects
+/// with a `class`, one per line; gpsd's `?WATCH={...};` spelling is accepted too, so
+/// gpsd habits and tools carry over.
+public enum ClientRequest: Sendable, Equatable {
     case watch(WatchChange)
     case poll(PollRequest)
     case sources
@@ -11,23 +11,31 @@ enum ClientRequest: Equatable {
     case scan(path: String)
 
     /// The fields a WATCH sets; the others keep their current values.
-    struct WatchChange: Equatable {
-        var enable: Bool?
-        var events: Bool?
-        var frames: Bool?
+    public struct WatchChange: Sendable, Equatable {
+        public var enable: Bool?
+        public var events: Bool?
+        public var frames: Bool?
         /// STATS at most every this many seconds; 0 turns them off.
-        var stats: Double?
+        public var stats: Double?
         /// Empty: every source.
-        var sources: [String]?
+        public var sources: [String]?
+
+        public init(enable: Bool? = nil, events: Bool? = nil, frames: Bool? = nil, stats: Double? = nil, sources: [String]? = nil) {
+            self.enable = enable
+            self.events = events
+            self.frames = frames
+            self.stats = stats
+            self.sources = sources
+        }
     }
 
-    struct Failure: Error, Equatable {
-        var message: String
-        init(_ message: String) { self.message = message }
+    public struct Failure: Error, Equatable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
     }
 
     /// Parses one request line; nil for a blank line.
-    static func parse(_ line: String) -> Result<ClientRequest?, Failure> {
+    public static func parse(_ line: String) -> Result<ClientRequest?, Failure> {
         let text = line.trimmingCharacters(in: .whitespaces)
         if text.isEmpty { return .success(nil) }
         let name: String
@@ -39,7 +47,7 @@ enum ClientRequest: Equatable {
             let equals = body.firstIndex(of: "=")
             let word = body[..<(equals ?? body.endIndex)]
             guard !word.isEmpty, word.count <= 16, word.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-                return .failure(Failure("a ?-request is ?CLASS; or ?CLASS={...}; with CLASS one of \(RequestLimits.classNames)"))
+                return .failure(Failure("a ?-request is ?CLASS; or ?CLASS={...}; with CLASS one of \(RequestClass.list)"))
             }
             name = word.uppercased()
             object = [:]
@@ -102,8 +110,8 @@ enum ClientRequest: Equatable {
     private static func request(_ name: String, _ o: [String: JSONValue]) throws(Failure) -> ClientRequest {
         var fields = Fields(request: name, object: o)
         let request: ClientRequest
-        switch name {
-        case "WATCH":
+        switch RequestClass(rawValue: name) {
+        case .watch:
             let sources = try fields.strings("sources")
             let stats: Double?
             switch o["stats"] {
@@ -115,20 +123,20 @@ enum ClientRequest: Equatable {
             fields.used.insert("stats")
             request = .watch(WatchChange(enable: try fields.bool("enable"), events: try fields.bool("events"),
                                          frames: try fields.bool("frames"), stats: stats, sources: sources))
-        case "POLL":
+        case .poll:
             let since = try fields.wholeNumber("since", maximum: RequestLimits.seq)
             let count = try fields.wholeNumber("count", maximum: RequestLimits.seq)
             request = .poll(PollRequest(since: since, count: count, sources: try fields.strings("sources")))
-        case "SOURCES": request = .sources
-        case "VERSION": request = .version
-        case "SCAN":
+        case .sources: request = .sources
+        case .version: request = .version
+        case .scan:
             guard let path = try fields.string("path"), !path.isEmpty else { throw Failure("SCAN needs \"path\", the file to scan") }
             guard path.utf8.count <= RequestLimits.pathBytes, !path.utf8.contains(0) else {
                 throw Failure("SCAN: \"path\" must be at most \(RequestLimits.pathBytes) bytes, without NUL")
             }
             request = .scan(path: path)
-        default:
-            throw Failure("unknown request class \"\(name.prefix(32))\" (\(RequestLimits.classNames))")
+        case nil:
+            throw Failure("unknown request class \"\(name.prefix(32))\" (\(RequestClass.list))")
         }
         if let unknown = o.keys.filter({ !fields.used.contains($0) }).sorted().first {
             throw Failure("\(name): unknown field \"\(unknown)\"")
@@ -193,18 +201,17 @@ enum ClientRequest: Equatable {
 
 /// The ranges of what a client may send (man/mexd-protocol.7, REQUESTS): every
 /// number and size a request carries is checked against these before it is used.
-enum RequestLimits {
-    static let classNames = "WATCH, POLL, SOURCES, VERSION or SCAN"
+public enum RequestLimits {
     /// Arrays and objects nested deeper than this are refused unread.
-    static let nesting = 8
+    public static let nesting = 8
     /// WATCH `stats`: seconds.
-    static let statsInterval = 86_400.0
+    public static let statsInterval = 86_400.0
     /// POLL `since` and `count`: the largest integer a JSON number holds exactly.
-    static let seq: Int64 = 1 << 53
+    public static let seq: Int64 = 1 << 53
     /// Source names in a `sources` array.
-    static let names = 256
+    public static let names = 256
     /// SCAN `path`: PATH_MAX.
-    static let pathBytes = 4096
+    public static let pathBytes = 4096
 }
 
 /// Any JSON value, for reading requests field by field with exact types (a JSON
@@ -237,6 +244,12 @@ enum JSONValue: Decodable, Equatable {
 
 /// POLL: the last `count` events, or those after `since`, from the journal.
 public struct PollRequest: Sendable, Equatable {
+    public init(since: Int64? = nil, count: Int64? = nil, sources: [String]? = nil) {
+        self.since = since
+        self.count = count
+        self.sources = sources
+    }
+
     public var since: Int64?
     /// As asked, 0 to 2^53; the server answers at most `ServerLimits.pollMaximum` at a time.
     public var count: Int64?

@@ -11,7 +11,7 @@ import MexProtocol
 public final class EventPublisher {
     /// Receives each classified event with its 1-based number in this publisher's order
     /// and why it ended (nil: its offset was seen).
-    public typealias Delivery = @Sendable (ClassifiedEvent, _ number: Int, _ endReason: String?) async -> Void
+    public typealias Delivery = @Sendable (ClassifiedEvent, _ number: Int, _ endReason: EventEndReason?) async -> Void
 
     private let worker: EventClassifier
     private let deliver: Delivery
@@ -25,7 +25,7 @@ public final class EventPublisher {
         self.logger = logger
     }
 
-    public func publish(_ candidate: EventCandidate, endReason: String? = nil) {
+    public func publish(_ candidate: EventCandidate, endReason: EventEndReason? = nil) {
         if worker.card == nil && count == 0 {
             logger.warning("\(candidate.source): events are spotted but not classified: no model")
         }
@@ -51,7 +51,7 @@ public final class EventPublisher {
     }
 
     /// The EVENT record's fields for a classified event.
-    public static func fields(_ event: ClassifiedEvent, sequence: Int, card: ModelCard?, endReason: String? = nil,
+    public static func fields(_ event: ClassifiedEvent, sequence: Int, card: ModelCard?, endReason: EventEndReason? = nil,
                               time: Date = Date()) -> Records.EventFields {
         let c = event.candidate
         let frame = { (k: EventCandidate.KeyFrame) in Frame(index: k.frame, pts: k.pts, image: k.crop) }

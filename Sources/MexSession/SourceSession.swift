@@ -1,0 +1,295 @@
+import Dispatch
+import Foundation
+import Logging
+import MexCore
+import MexFace
+import MexPipeline
+import MexProtocol
+import MexSource
+import MexSpotting
+import NIOConcurrencyHelpers
+
+/// One source, once: open → frames → face pipeline → classified events → EOF
+/// (docs/ARCHITECTURE.md section 2). `mexd scan` runs one per input, the daemon one per
+/// connection of each source (its runner reconnects by starting another), and a SCAN
+/// request one. Records go to a `SessionSink`; the caller learns how it ended from the
+/// returned `SessionResult` and says what follows (exit status, reconnection).
+public struct SourceSession {
+    public struct Options: Sendable {
+        /// The source's name in records.
+        public var name: String
+        /// What to open: a path, URL or device.
+        public var location: String
+        public var opener = SourceOpener()
+        /// The frame rate when the stream states none.
+        public var fallbackFPS = 30.0
+        /// Files only: frames at their own pace (their pts), as a camera gives them.
+        public var realtime = false
+        /// Stop after this many frames.
+        public var maxFrames: Int?
+        /// No frame for this long stops the session as stalled.
+        public var stallTimeout: Double?
+        /// Whether anyone takes FRAME records now (asked once a frame).
+        public var wantsFrames: @Sendable () -> Bool = { false }
+        /// Which endings write an EOF record.
+        public var eof = EOFRule.always
+        /// The end_reason of events still open when the session ends; nil: none.
+        public var endReason: (@Sendable (SessionEnding) -> EventEndReason)?
+
+        public init(name: String, location: String) {
+            self.name = name
+            self.location = location
+        }
+    }
+
+    public enum EOFRule: Sendable {
+        /// Every input that opened ends with its EOF, whatever ended it (`mexd scan`).
+        case always
+        /// Only a file read to its end, or to a read error, ends with EOF; a stopped,
+        /// stalled or broken-off source is followed by SOURCE records instead (the daemon).
+        case endOfFile
+    }
+
+    /// Faces, motion, spotting and classification; without it the session only decodes.
+    public struct Analysis {
+        public var detector: HaarFaceDetector
+        public var classifier: EventClassifier
+        /// The spotter settings in force and their generation: a new generation ends
+        /// the events under way ("reload") and starts a fresh pipeline at the next frame.
+        public var spotter: @Sendable () -> (settings: SpotterSettings, generation: Int)
+
+        public init(detector: HaarFaceDetector, classifier: EventClassifier,
+                    spotter: @escaping @Sendable () -> (settings: SpotterSettings, generation: Int)) {
+            self.detector = detector
+            self.classifier = classifier
+            self.spotter = spotter
+        }
+    }
+
+    public let options: Options
+    public let analysis: Analysis?
+    public let sink: any SessionSink
+    public let observer: any SessionObserver
+    public let control: SessionControl
+    private let logger: Logger
+
+    public init(options: Options, analysis: Analysis?, sink: any SessionSink, observer: any SessionObserver = NoSessionObserver(),
+                control: SessionControl = SessionControl(), logger: Logger) {
+        self.options = options
+        self.analysis = analysis
+        self.sink = sink
+        self.observer = observer
+        self.control = control
+        self.logger = logger
+    }
+
+    /// Runs the session to its end; cancelling the task stops it like `control.stop()`.
+    public func run() async -> SessionResult {
+        let producer: any FrameProducer
+        switch await open() {
+        case .failure(let error): return SessionResult(ending: .openFailed(error))
+        case .success(let opened): producer = opened
+        }
+        if Task.isCancelled { return SessionResult(ending: .stopped) }
+        let info = producer.info
+        let fps = info.fps ?? options.fallbackFPS
+        let stream = FrameStream(producer, policy: SourceOpener.overflowPolicy(for: info.kind))
+
+        var pipeline: FacePipeline?
+        var publisher: EventPublisher?
+        var generation = 0
+        if let analysis {
+            let spotter = analysis.spotter()
+            generation = spotter.generation
+            do {
+                pipeline = try FacePipeline(source: options.name, fps: fps, detector: analysis.detector, spotter: spotter.settings)
+            } catch {
+                stream.stop()
+                return SessionResult(ending: .pipelineFailed("face pipeline: \(error)"), info: info)
+            }
+            publisher = EventPublisher(worker: analysis.classifier, logger: logger) { [sink] event, number, endReason in
+                await sink.event(event, number: number, endReason: endReason)
+            }
+        }
+
+        observer.opened(info)
+        await sink.record(Records.source(name: options.name, state: .online, info: info))
+        control.attach(stream)
+        defer { control.attach(nil) }
+        let watchdog = options.stallTimeout.map { Self.watchdog(stream: stream, control: control, timeout: $0) }
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        var failure: SessionEnding?
+        var lastPts: Double?
+        var firstPts: Double?
+        var count = 0
+        await withTaskCancellationHandler {
+            do {
+                for try await frame in stream {
+                    if Task.isCancelled { break }
+                    if options.realtime && info.kind == .file {
+                        let first = firstPts ?? frame.pts
+                        firstPts = first
+                        let due = started + .seconds(frame.pts - first)
+                        if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
+                        if Task.isCancelled { break }
+                    }
+                    watchdog?.sawFrame()
+                    observer.frameStarted()
+                    if let analysis, let current = pipeline {
+                        let spotter = analysis.spotter()
+                        if spotter.generation != generation {
+                            for event in current.finish() { publisher?.publish(event, endReason: .reload) }
+                            pipeline = try FacePipeline(source: options.name, fps: fps, detector: analysis.detector, spotter: spotter.settings)
+                            generation = spotter.generation
+                        }
+                    }
+                    if let pipeline, let publisher {
+                        for event in try pipeline.process(frame) { publisher.publish(event) }
+                    }
+                    if options.wantsFrames() {
+                        await sink.record(Records.frame(source: options.name, frame: frame, faces: pipeline?.frameFaces))
+                    }
+                    count += 1
+                    lastPts = frame.pts
+                    observer.frameFinished(pts: frame.pts, frames: count, droppedFrames: stream.statistics.droppedFrames,
+                                           faces: pipeline?.lastObservations.count ?? 0)
+                    if let maxFrames = options.maxFrames, count >= maxFrames {
+                        control.stop()
+                        break
+                    }
+                }
+            } catch let error as SourceError {
+                failure = .failed(error)
+            } catch {
+                failure = .pipelineFailed("\(error)")
+            }
+        } onCancel: { [control] in
+            control.stop()
+        }
+        watchdog?.cancel()
+
+        var statistics = await stream.finalStatistics()
+        // Frames the session processed; after a stop the producer may have decoded a
+        // few more that nobody read.
+        statistics.frames = count
+        let ending: SessionEnding
+        if Task.isCancelled || control.reason == .requested {
+            ending = .stopped
+        } else if control.reason == .stalled {
+            ending = .stalled
+        } else if let failure {
+            ending = failure
+        } else if statistics.endReason == .truncated && options.location.contains("://") {
+            // A URL read as a file (http://, tcp://) that breaks off is a dropped stream;
+            // a local file that ends early is just a short file.
+            ending = .brokeOff("stream broke off: " + (statistics.warnings.last ?? "read error"))
+        } else {
+            ending = .ended
+        }
+        if let pipeline, let publisher {
+            let reason = options.endReason?(ending)
+            for event in pipeline.finish() { publisher.publish(event, endReason: reason) }
+            await publisher.drain()
+        }
+
+        let elapsed = (clock.now - started).inSeconds
+        let step = info.fps.map { 1 / $0 } ?? 0
+        let duration = lastPts.map { $0 + step } ?? 0
+        let writesEOF: Bool
+        switch options.eof {
+        case .always: writesEOF = true
+        case .endOfFile: writesEOF = info.kind == .file && ending.isEndOfFile
+        }
+        if writesEOF {
+            if case .failed = ending { statistics.endReason = .error }
+            if case .pipelineFailed = ending { statistics.endReason = .error }
+            var eof = Records.eof(source: options.name, statistics: statistics, duration: duration, elapsed: elapsed)
+            if let publisher { eof.set("events", publisher.count) }
+            await sink.record(eof)
+        }
+        return SessionResult(ending: ending, info: info, statistics: statistics, events: publisher?.count ?? 0, wroteEOF: writesEOF)
+    }
+
+    /// Opening blocks (an RTSP handshake can take the whole network timeout): it runs
+    /// off the concurrency pool's few threads.
+    private func open() async -> Result<any FrameProducer, SourceError> {
+        let opener = options.opener, location = options.location, logger = self.logger
+        let opened = await withCheckedContinuation { (done: CheckedContinuation<OpenedProducer, Never>) in
+            DispatchQueue.global().async {
+                do throws(SourceError) {
+                    done.resume(returning: OpenedProducer(result: .success(try opener.open(location, logger: logger))))
+                } catch {
+                    done.resume(returning: OpenedProducer(result: .failure(error)))
+                }
+            }
+        }
+        return opened.result
+    }
+
+    private static func watchdog(stream: FrameStream, control: SessionControl, timeout: Double) -> StallWatchdog {
+        let watchdog = StallWatchdog()
+        watchdog.task = Task { [watchdog] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                if watchdog.secondsSinceFrame > timeout {
+                    control.stop(.stalled)
+                    return
+                }
+            }
+        }
+        return watchdog
+    }
+}
+
+/// How a session ended.
+public enum SessionEnding: Sendable, Equatable {
+    case openFailed(SourceError)
+    /// The input ended: a file's end, or a camera or stream that said it ended.
+    case ended
+    /// Stopped on request: `SessionControl.stop()`, the task cancelled, or `maxFrames`.
+    case stopped
+    /// No frame for `stallTimeout`.
+    case stalled
+    /// A read error ended it.
+    case failed(SourceError)
+    /// A network stream read as a file ended early.
+    case brokeOff(String)
+    /// The face pipeline could not be made or failed on a frame.
+    case pipelineFailed(String)
+
+    /// A file read to its end or to a read error: it ends with EOF and is not read again.
+    var isEndOfFile: Bool {
+        switch self {
+        case .ended, .failed, .pipelineFailed: true
+        case .openFailed, .stopped, .stalled, .brokeOff: false
+        }
+    }
+}
+
+/// What a session did.
+public struct SessionResult: Sendable {
+    public var ending: SessionEnding
+    public var info: StreamInfo?
+    public var statistics = SourceStatistics()
+    public var events = 0
+    /// Whether the session wrote an EOF record.
+    public var wroteEOF = false
+}
+
+/// The time since the last frame, for the stall check.
+private final class StallWatchdog: @unchecked Sendable {
+    private let lastFrame = NIOLockedValueBox(ContinuousClock.now)
+    var task: Task<Void, Never>?
+
+    func sawFrame() { lastFrame.withLockedValue { $0 = .now } }
+    var secondsSinceFrame: Double { (ContinuousClock.now - lastFrame.withLockedValue { $0 }).inSeconds }
+    func cancel() { task?.cancel() }
+}
+
+/// A producer handed from the thread that opened it to the session, which alone uses
+/// it from then on: ownership moves, nothing is shared.
+private struct OpenedProducer: @unchecked Sendable {
+    var result: Result<any FrameProducer, SourceError>
+}
