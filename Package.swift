@@ -70,7 +70,6 @@ let package = Package(
         // sink. `mexd scan`, the daemon's sources and SCAN all run it.
         .target(name: "MexSession", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline",
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `mexd run`: source supervision and reconnection, the event bus, sd_notify,

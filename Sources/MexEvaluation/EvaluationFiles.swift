@@ -1,4 +1,5 @@
 import Foundation
+import MexProtocol
 import SwiftCSV
 
 /// A problem with an annotation or prediction file, naming the file and row.
@@ -70,7 +71,7 @@ public enum EvaluationFiles {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw EvaluationFileError(file: path, row: i + 1, message: "not a JSON object")
             }
-            guard object["class"] as? String == "EVENT" else { continue }
+            guard RecordClass.of(object) == .event else { continue }
             guard let source = object["source"] as? String,
                   let onset = (object["onset"] as? [String: Any])?["frame"] as? Int,
                   let offset = (object["offset"] as? [String: Any])?["frame"] as? Int else {

@@ -7,7 +7,6 @@ import MexPipeline
 import MexProtocol
 import MexSource
 import MexSpotting
-import NIOConcurrencyHelpers
 
 /// One source, once: open → frames → face pipeline → classified events → EOF
 /// (docs/ARCHITECTURE.md section 2). `mexd scan` runs one per input, the daemon one per
@@ -135,7 +134,6 @@ public struct SourceSession {
                         if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
                         if Task.isCancelled { break }
                     }
-                    watchdog?.sawFrame()
                     observer.frameStarted()
                     if let analysis, let current = pipeline {
                         let spotter = analysis.spotter()
@@ -228,18 +226,25 @@ public struct SourceSession {
         return opened.result
     }
 
-    private static func watchdog(stream: FrameStream, control: SessionControl, timeout: Double) -> StallWatchdog {
-        let watchdog = StallWatchdog()
-        watchdog.task = Task { [watchdog] in
+    /// Stops the session as stalled once the source has sent no frame for `timeout`
+    /// seconds. What counts is frames arriving from the source, not frames leaving the
+    /// pipeline: a consumer that runs behind is not a stalled camera.
+    private static func watchdog(stream: FrameStream, control: SessionControl, timeout: Double) -> Task<Void, Never> {
+        Task {
+            var seen = stream.arrivals
+            var since = ContinuousClock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                if watchdog.secondsSinceFrame > timeout {
+                let now = stream.arrivals
+                if now != seen {
+                    seen = now
+                    since = .now
+                } else if (ContinuousClock.now - since).inSeconds > timeout {
                     control.stop(.stalled)
                     return
                 }
             }
         }
-        return watchdog
     }
 }
 
@@ -276,16 +281,6 @@ public struct SessionResult: Sendable {
     public var events = 0
     /// Whether the session wrote an EOF record.
     public var wroteEOF = false
-}
-
-/// The time since the last frame, for the stall check.
-private final class StallWatchdog: @unchecked Sendable {
-    private let lastFrame = NIOLockedValueBox(ContinuousClock.now)
-    var task: Task<Void, Never>?
-
-    func sawFrame() { lastFrame.withLockedValue { $0 = .now } }
-    var secondsSinceFrame: Double { (ContinuousClock.now - lastFrame.withLockedValue { $0 }).inSeconds }
-    func cancel() { task?.cancel() }
 }
 
 /// A producer handed from the thread that opened it to the session, which alone uses

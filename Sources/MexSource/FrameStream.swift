@@ -42,6 +42,11 @@ public final class FrameStream: AsyncSequence, Sendable {
         return pump.statistics
     }
 
+    /// Frames the producer has read from the source so far, whether or not they were
+    /// delivered or dropped: a stall check's evidence that the source still sends,
+    /// however far behind the consumer is.
+    public var arrivals: Int { pump.arrivals }
+
     /// Stops the producer; the consumer's pending or next `next()` returns nil.
     public func stop() { pump.cancel() }
 
@@ -96,6 +101,7 @@ extension FrameStream {
         private var started = false
         private var dropped = 0
         private var delivered = 0
+        private var arrived = 0
         private var finalStatistics: SourceStatistics?
         private var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -171,8 +177,14 @@ extension FrameStream {
             for finisher in finishers { finisher.resume() }
         }
 
+        var arrivals: Int {
+            condition.lock(); defer { condition.unlock() }
+            return arrived
+        }
+
         private func push(_ frame: Frame) {
             condition.lock()
+            arrived += 1
             while true {
                 if cancelled { break }
                 // Checked on every pass: the consumer may have drained the queue and

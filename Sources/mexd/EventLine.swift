@@ -1,14 +1,15 @@
 import Foundation
+import MexProtocol
 
 /// The one-line human form of a record, for `mexd watch --human` and `mexd events --human`.
 enum EventLine {
     static func human(_ line: String) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let name = object["class"] as? String else { return nil }
+              let name = RecordClass.of(object) else { return nil }
         let source = object["source"] as? String ?? "-"
         let time = object["time"] as? String ?? ""
         switch name {
-        case "EVENT":
+        case .event:
             let seq = (object["seq"] as? NSNumber).map { "#\($0)" } ?? "#?"
             let kind = object["kind"] as? String ?? "?"
             let label = object["label"] as? String ?? "unclassified"
@@ -20,18 +21,18 @@ enum EventLine {
             }
             let end = (object["end_reason"] as? String).map { " [\($0)]" } ?? ""
             return "\(time) \(source) \(seq) \(kind) \(label)\(confidence) onset \(pts("onset")) apex \(pts("apex")) offset \(pts("offset"))\(end)"
-        case "SOURCE":
+        case .source:
             let state = object["state"] as? String ?? "?"
             let reason = (object["reason"] as? String).map { ": \($0)" } ?? ""
             return "\(time) \(source) \(state)\(reason)"
-        case "EOF":
+        case .eof:
             let frames = (object["frames"] as? NSNumber)?.intValue ?? 0
             let events = (object["events"] as? NSNumber)?.intValue ?? 0
             return "\(time) \(source) end of file: \(frames) frames, \(events) events"
-        case "ERROR":
+        case .error:
             return "error: \(object["message"] as? String ?? line)"
-        case "DROPPED", "SHUTDOWN":
-            return "\(name.lowercased()): \(line)"
+        case .dropped, .shutdown:
+            return "\(name.rawValue.lowercased()): \(line)"
         default:
             return nil
         }

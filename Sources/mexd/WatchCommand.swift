@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MexConfig
+import MexProtocol
 import MexServer
 
 /// `mexd watch`: a socket client, like gpspipe.
@@ -48,18 +49,11 @@ struct WatchCommand: ParsableCommand {
             FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
             throw ExitStatus.unavailable.exitCode
         }
-        var watch: [String: Any] = ["class": "WATCH", "enable": true, "events": true, "frames": frames]
-        if let stats { watch["stats"] = stats }
-        if !sources.isEmpty { watch["sources"] = sources }
-        var requests = [watch]
-        if let since {
-            var poll: [String: Any] = ["class": "POLL", "since": since]
-            if !sources.isEmpty { poll["sources"] = sources }
-            requests.append(poll)
-        }
+        let names = sources.isEmpty ? nil : sources
+        var requests = [ClientRequest.watch(.init(enable: true, events: true, frames: frames, stats: stats, sources: names))]
+        if let since { requests.append(.poll(PollRequest(since: Int64(since), sources: names))) }
         for request in requests {
-            let data = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
-            try connection.send(data + Data("\n".utf8))
+            try connection.send(Data((request.line + "\n").utf8))
         }
         var events = 0
         // Each line is written as it comes (a pipe into another tool must not wait for a buffer).
@@ -70,7 +64,7 @@ struct WatchCommand: ParsableCommand {
             } else {
                 out.write(Data((line + "\n").utf8))
             }
-            if line.hasPrefix(#"{"class":"EVENT""#) {
+            if RecordClass.of(line: line) == .event {
                 events += 1
                 if let count, events >= count { return }
             }
