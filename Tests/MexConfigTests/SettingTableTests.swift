@@ -141,4 +141,46 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
 
             """)
     }
+
+    // MARK: mexd-bench --set
+
+    @Test func assignmentsSetEverySpotterKey() throws {
+        // Each key to a value of its own type and range, away from its default.
+        var assignments: [String] = []
+        var expected = SpotterSettings()
+        for setting in ConfigSchema.spotterTable.settings {
+            guard let field = setting.field as? WritableKeyPath<SpotterSettings, Double> else {
+                let field = try #require(setting.field as? WritableKeyPath<SpotterSettings, Bool>)
+                expected[keyPath: field].toggle()
+                assignments.append("\(setting.key)=\(expected[keyPath: field])")
+                continue
+            }
+            expected[keyPath: field] *= 0.9
+            assignments.append("\(setting.key)=\(expected[keyPath: field])")
+        }
+        #expect(assignments.count == 22)
+        #expect(try ConfigSchema.spotterSettings(assigning: assignments) == expected)
+        #expect(try ConfigSchema.spotterSettings(assigning: []) == SpotterSettings())
+        #expect(try ConfigSchema.spotterSettings(assigning: ["history=20", "history=25"]).history == 25, "the later one wins")
+    }
+
+    @Test func assignmentsAreCheckedAsTheFileIs() {
+        func problems(_ assignments: [String]) -> [String] {
+            do {
+                _ = try ConfigSchema.spotterSettings(assigning: assignments)
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        #expect(problems(["p=1.5"]) == ["--set: p: expected a number from 0 to 1, got 1.5"])
+        #expect(problems(["history=601"]) == ["--set: history: expected a positive number up to 600, got 601"])
+        #expect(problems(["noise_k=abc"]) == ["--set: noise_k: expected a number, got a string (\"abc\")"])
+        #expect(problems(["equalise_regions=1"]) == ["--set: equalise_regions: expected true or false, got an integer (1)"])
+        #expect(problems(["flowspan=0.1"]) == ["--set: flowspan: unknown key (hint: did you mean flow_span?)"])
+        #expect(problems(["p"]) == ["--set: expected key=value, got \"p\""])
+        #expect(problems(["micro_max=5"]) == [
+            "--set: micro_max: micro_max (5) must be shorter than macro_max (4) (hint: micro-expressions last up to 0.5 s, macro-expressions up to about 4 s)",
+        ])
+    }
 }
