@@ -28,7 +28,7 @@ final class IssueCollector {
 }
 
 /// What a number must be.
-enum NumberRule {
+public enum NumberRule: Sendable, Equatable {
     case any
     case positive
     case nonNegative
@@ -97,8 +97,8 @@ final class TableReader {
         return number
     }
 
-    /// An integer from `minimum` up (and up to `maximum` when given).
-    func integer(_ key: String, minimum: Int, maximum: Int? = nil) -> Int? {
+    /// An integer from `minimum` to `maximum` (`Int.max`: as large as TOML allows).
+    func integer(_ key: String, minimum: Int, maximum: Int) -> Int? {
         guard let value = value(key) else { return nil }
         guard let number = value.int else {
             if let double = value.double {
@@ -108,17 +108,17 @@ final class TableReader {
             }
             return nil
         }
-        if number < minimum || maximum.map({ number > $0 }) == true {
-            let expected = maximum.map { "an integer from \(minimum) to \($0)" }
-                ?? (minimum == 1 ? "a positive integer" : "an integer >= \(minimum)")
+        if number < minimum || number > maximum {
+            let expected = maximum < Int.max ? "an integer from \(minimum) to \(maximum)"
+                : (minimum == 1 ? "a positive integer" : "an integer >= \(minimum)")
             issues.error(keyPath(key), "expected \(expected), got \(number)")
             return nil
         }
         return number
     }
 
-    /// A non-empty string.
-    func string(_ key: String, what: String = "a string") -> String? {
+    /// A non-empty string that `check` finds no fault with (it returns the error).
+    func string(_ key: String, what: String = "a string", check: ((String) -> String?)? = nil) -> String? {
         guard let value = value(key) else { return nil }
         guard let string = value.string else {
             typeError(key, expected: what, got: value)
@@ -129,11 +129,22 @@ final class TableReader {
                          hint: "leave the key out to keep the default")
             return nil
         }
+        return checked(key, string, check)
+    }
+
+    /// One of `values`, with a "did you mean" hint for a near miss.
+    func choice(_ key: String, what: String, among values: [String]) -> String? {
+        guard let string = string(key, what: what) else { return nil }
+        guard values.contains(string) else {
+            issues.error(keyPath(key), "expected one of \(values.joined(separator: ", ")), got \"\(string)\"",
+                         hint: Self.suggestion(for: string, among: values).map { "did you mean \($0)?" })
+            return nil
+        }
         return string
     }
 
-    /// An array of non-empty strings.
-    func strings(_ key: String, what: String) -> [String]? {
+    /// An array of non-empty strings that `check` finds no fault with.
+    func strings(_ key: String, what: String, check: (([String]) -> String?)? = nil) -> [String]? {
         guard let value = value(key) else { return nil }
         guard let array = value.array else {
             typeError(key, expected: "an array of \(what)", got: value)
@@ -147,7 +158,15 @@ final class TableReader {
             }
             strings.append(string)
         }
-        return strings
+        return checked(key, strings, check)
+    }
+
+    private func checked<Value>(_ key: String, _ value: Value, _ check: ((Value) -> String?)?) -> Value? {
+        if let problem = check?(value) {
+            issues.error(keyPath(key), problem)
+            return nil
+        }
+        return value
     }
 
     func bool(_ key: String) -> Bool? {

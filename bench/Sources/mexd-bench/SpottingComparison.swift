@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MexConfig
 import MexCore
 import MexEvaluation
 import MexFace
@@ -20,13 +21,14 @@ struct SpottingComparison: ParsableCommand {
     @Option(help: "Only videos whose name contains this.") var filter: String?
     @Flag(help: "Print each annotation's best match and each unmatched event.") var verbose = false
     @Option(help: "DIS preset of the motion score: 0 ultrafast, 1 fast, 2 medium.") var preset: Int32 = 1
-    @Option(help: "Spotter settings to try, as name=value (flowSpan, smoothing, noiseK, lookAhead, rawK, returnFraction, minimumDisplacement, minimumThreshold, onsetPreRoll, boundaryFraction, settleLimit, equaliseRegions, reportMovement, hysteresis, p).")
+    @Option(help: "Spotter settings to try, as key=value with mexd.toml's [spotter] keys and values (\(ConfigSchema.spotter.joined(separator: ", "))).")
     var set: [String] = []
 
     @Option(help: "DIS finest pyramid level of the motion score (default: the preset's).") var finest: Int?
     @Option(help: "Local face search every this many frames (default: the tracker's).") var searchEvery: Int?
 
     func settings() throws -> SpotterSettings { try spotterSettings(set) }
+    func validate() throws { _ = try settings() }
     var flowMethod: DenseOpticalFlow.Method { .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .fast, finestScale: finest) }
 
     func run() throws {
@@ -135,32 +137,22 @@ struct SpottingComparison: ParsableCommand {
     }
 }
 
-/// Spotter settings from name=value pairs (`--set`), over the defaults.
+/// Spotter settings from key=value pairs (`--set`), over the defaults: mexd.toml's
+/// [spotter] keys, each value read and range-checked as the configuration file's would be.
+/// A key may also be written as the settings field it sets (flowSpan for flow_span).
 func spotterSettings(_ items: [String]) throws -> SpotterSettings {
-    var s = SpotterSettings()
-    for item in items {
-        let parts = item.split(separator: "=")
-        guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--set name=value: \(item)") }
-        switch parts[0] {
-        case "flowSpan": s.flowSpan = value
-        case "smoothing": s.smoothing = value
-        case "noiseK": s.noiseK = value
-        case "lookAhead": s.lookAhead = value
-        case "rawK": s.rawK = value
-        case "returnFraction": s.returnFraction = value
-        case "minimumDisplacement": s.minimumDisplacement = value
-        case "minimumThreshold": s.minimumThreshold = value
-        case "onsetPreRoll": s.onsetPreRoll = value
-        case "boundaryFraction": s.boundaryFraction = value
-        case "settleLimit": s.settleLimit = value
-        case "equaliseRegions": s.equaliseRegions = value != 0
-        case "reportMovement": s.reportMovement = value != 0
-        case "hysteresis": s.hysteresis = value
-        case "p": s.p = value
-        default: throw ValidationError("unknown setting \(parts[0])")
-        }
+    do {
+        return try ConfigSchema.spotterSettings(assigning: items.map(snakeCaseKey))
+    } catch {
+        throw ValidationError(error.description)
     }
-    return s
+}
+
+/// `flowSpan=0.3` as `flow_span=0.3`.
+private func snakeCaseKey(_ item: String) -> String {
+    guard let equals = item.firstIndex(of: "=") else { return item }
+    let key = item[..<equals].map { $0.isUppercase ? "_" + $0.lowercased() : String($0) }.joined()
+    return key + item[equals...]
 }
 
 /// Per-frame trace of one video through the pipeline, for tuning: frame, score,
@@ -170,7 +162,9 @@ struct SpottingTrace: ParsableCommand {
     @Argument var video: String
     @Option var from = 0
     @Option var to = Int.max
-    @Option(help: "Spotter settings to try, as name=value (as spotting --set).") var set: [String] = []
+    @Option(help: "Spotter settings to try, as key=value (as spotting --set).") var set: [String] = []
+
+    func validate() throws { _ = try spotterSettings(set) }
 
     func run() throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
