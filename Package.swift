@@ -92,7 +92,7 @@ let package = Package(
         // Benchmarks of the stages (bench/*/run call it).
         .executableTarget(name: "mexd-bench", dependencies: [
             "MexCore", "MexSource", "MexVision", "MexFace", "MexMotion", "MexClassify", "MexSpotting", "MexPipeline", "MexEvaluation",
-            "MexTestSupport",
+            "MexConfig", "MexTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "bench/Sources/mexd-bench"),

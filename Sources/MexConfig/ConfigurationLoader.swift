@@ -1,6 +1,5 @@
 import Foundation
 import MexCore
-import MexSpotting
 import TOMLKit
 
 /// A configuration that loaded, with what is worth a look but not fatal.
