@@ -5,9 +5,10 @@ import MexMotion
 import MexSpotting
 import MexVision
 
-/// Faces, motion and spotting for one source (DESIGN.md section 1): per frame it
-/// tracks faces, scores each face's motion and feeds that face's apex spotter; when a
-/// spotter closes an expression it returns an `EventCandidate` with the key crops.
+/// Faces, motion and spotting for one source (docs/ARCHITECTURE.md section 3): per
+/// frame it tracks faces, scores each face's motion and feeds that face's apex
+/// spotter; when a spotter closes an expression it returns an `EventCandidate` with
+/// the key crops.
 ///
 /// Not thread-safe: one per source, fed in frame order.
 public final class FacePipeline {
