@@ -20,8 +20,11 @@ public struct ModelCard: Sendable, Decodable {
     }
 
     public struct Preprocessing: Sendable, Decodable {
-        /// The flow maps went through JPEG q95 as the authors' files did (default true).
+        /// The face crops and the flow maps go through JPEG q95 as the authors' files
+        /// did (default true).
         public var jpegRoundtrip: Bool?
+        /// The flow goes to polar form and back in float32, as the authors' pol2cart
+        /// did (default true).
         public var flowPolarRoundtrip: Bool?
 
         enum CodingKeys: String, CodingKey {

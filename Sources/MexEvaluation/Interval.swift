@@ -18,7 +18,8 @@ public struct Interval: Sendable, Equatable, Hashable {
     }
 }
 
-/// micro: 0.2 to 0.5 s; macro: longer, up to 4 s (DESIGN.md section 1).
+/// micro: up to 0.5 s; macro: longer, up to 4 s (mexd's micro_max and macro_max;
+/// docs/ARCHITECTURE.md section 7).
 public enum ExpressionKind: String, Sendable, CaseIterable {
     case micro
     case macro

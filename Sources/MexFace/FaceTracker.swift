@@ -21,7 +21,7 @@ public struct TrackedFace: Sendable, Equatable {
 }
 
 /// Detects faces every so often on a downscaled frame and tracks them in between by
-/// searching a window around each face's last box (DESIGN.md section 1).
+/// searching a window around each face's last box (docs/ARCHITECTURE.md section 3.2).
 ///
 /// Not thread-safe: one tracker per source, driven by the source's pipeline.
 public final class FaceTracker {
@@ -44,22 +44,17 @@ public final class FaceTracker {
         public var searchScaleFactor = 1.1
         /// The local search runs on every this many frames for a track whose motion the
         /// caller measured (`follow`); frames in between move the box by that motion.
-        /// The search is most of the frame path's cost (bench/scan: 40% of a scan's CPU
-        /// when it ran on every frame). A count of frames, not seconds: an expression
-        /// biases the measured motion a little on each followed frame, and following
-        /// 1/15 s (13 frames at 200 fps) cost the dev set two macro expressions. Every
-        /// 2nd frame by default. With the spotter as it was in the second session this
-        /// cut held-out overall F1 (0.54 -> 0.47); with the region-equalised score it
-        /// raised it: held-out micro F1 over three generated sets 0.785 -> 0.824 (the
-        /// dev sets 0.857 -> 0.853), while bench/scan went from 0.46 to 0.61 of
-        /// decode-only (bench/scan/RESULTS.md). A box merely held in between lagged a
-        /// drifting face by 4.6 px, so tracks without a measured motion are always
-        /// searched on every frame.
+        /// The search is most of the frame path's cost, so every 2nd frame (the default)
+        /// saves much of it. A count of frames, not seconds: an expression biases the
+        /// measured motion a little on each followed frame, so the run of followed
+        /// frames stays short at any frame rate. Tracks without a measured motion are
+        /// searched on every frame: a box merely held still lags a drifting face.
+        /// Measurements: docs/decisions/2026-12-04-local-search-interval.md.
         public var searchEvery = 2
         /// Retry a failed local search accepting weaker cascade evidence.
         public var relaxedSearch = false
-        /// A track not detected for this long (seconds) is lost. (1.0 s was tried: on the
-        /// synthetic dev set it lost more micro-expressions than it saved macro ones.)
+        /// A track not detected for this long (seconds) is lost; until then it is
+        /// reported under its held box (docs/decisions/2026-11-25-track-lost-after.md).
         public var lostAfter = 0.5
         /// Detections overlapping a track by at least this IoU belong to it.
         public var matchIoU = 0.3
@@ -146,8 +141,8 @@ public final class FaceTracker {
         var matched = match(detections)
         // Tracks the full pass missed, and every track on other frames: search near the
         // last box, every `searchEvery` frames for a track whose motion was measured, which
-        // in between follows that motion (not the box's own velocity: coasting on it made
-        // box motion that the motion score counted, dev set overall F1 0.82 -> 0.72).
+        // in between follows that motion (not the box's own velocity: coasting on it
+        // moves the box in ways the motion score counts as facial motion).
         var followed = [Bool](repeating: false, count: tracks.count)
         for i in tracks.indices where matched[i] == nil {
             if let shift = tracks[i].shift, tracks[i].face.missedFrames == 0,

@@ -57,8 +57,9 @@ public enum JournalError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The SQLite event journal (DESIGN.md section 3, POLL): every EVENT is stored, with
-/// its seq, before it is published, so a subscriber that was away can catch up.
+/// The SQLite event journal (docs/ARCHITECTURE.md sections 3.7 and 8.3): every EVENT
+/// is stored, with its seq, before it is published, so a subscriber that was away can
+/// catch up.
 ///
 /// WAL with synchronous=FULL: a commit is on disk before `append` returns, so neither
 /// kill -9 nor a power cut loses an event a subscriber may have seen. Events are rare

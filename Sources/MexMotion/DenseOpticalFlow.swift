@@ -21,8 +21,8 @@ public struct FlowField: Sendable {
 
 /// OpenCV's dense optical flow, computed into a caller-owned `FlowField`.
 ///
-/// - DIS (Kroeger et al. 2016) is cheap enough for every frame: the spotter's motion
-///   signal (DESIGN.md section 1).
+/// - DIS (Kroeger et al. 2016) is cheap enough for every frame: the motion score the
+///   spotter reads (docs/ARCHITECTURE.md section 3.3).
 /// - TV-L1 with OpenCV's default parameters is what the classifier was trained on
 ///   (paper section 4.2; Training/mextrain/preprocess.py); it runs once per event.
 ///

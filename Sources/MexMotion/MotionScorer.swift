@@ -3,7 +3,9 @@ import MexVision
 
 /// The motion of one face between frames t-g and t.
 public struct MotionSample: Sendable, Equatable {
-    /// The spotter's input: the largest regional score (pixels of motion per g frames).
+    /// The largest of `countedScores` (pixels of motion of the 128 px crop over the g
+    /// frames), before any equalisation. The spotter does not read it: it takes
+    /// `countedScores` and combines them itself (`ApexSpotter.combinedScore`).
     public var score: Double
     /// Per region of `FaceRegion.scored`, in order: its largest windowed mean flow.
     public var regionScores: [Double]
@@ -14,7 +16,7 @@ public struct MotionSample: Sendable, Equatable {
     public var headShiftX = 0.0
     public var headShiftY = 0.0
     /// The eyes moved much more than the brows: a blink. The regions next to the eyes
-    /// (brows, nose) are then left out of `score`.
+    /// (brows, nose) are then left out of `countedScores`, and so of `score`.
     public var blink: Bool
 
     /// The region scores that count towards `score`: those a blink covered are 0.
@@ -23,13 +25,13 @@ public struct MotionSample: Sendable, Equatable {
     }
 }
 
-/// Scores facial motion per frame (DESIGN.md section 1): DIS flow between the face
-/// crops of frames t-g and t, both cut with frame t's box so that box jitter is not
-/// motion, the head's translation (median flow outside the eyes) removed, the eyes left out, and
-/// per region the largest mean flow vector over a 12 px window. A window's mean keeps an
-/// action unit's coherent motion and averages the flow's noise away, where the mean of
-/// the top 30% magnitudes it replaces (same signal, on the dev sets micro F1 0.889 ->
-/// 0.933 on dev2 with the area-averaged crop) kept the noise's largest values.
+/// Scores facial motion per frame (docs/ARCHITECTURE.md section 3.3): DIS flow between
+/// the face crops of frames t-g and t, both cut with frame t's box so that box jitter is
+/// not motion, the head's translation (median flow outside the eyes) removed, the eyes
+/// left out, and per region the largest mean flow vector over a 12 px window. A
+/// window's mean keeps an action unit's coherent motion and averages the flow's noise
+/// away, where a mean of the largest magnitudes would keep the noise's largest values
+/// (docs/decisions/2026-11-25-motion-score.md).
 ///
 /// Not thread-safe: one per source pipeline.
 public final class MotionScorer {
@@ -47,12 +49,10 @@ public final class MotionScorer {
     private var integralV: [Double] = []
 
     /// The flow the pipeline scores with: DIS fast at its own finest pyramid level
-    /// (2: 32x32 for the 128 px crop). Level 1 resolves faint motion better (on the
-    /// held-out synthetic faces it put 16 of 17 expressions 1.2x above the largest
-    /// still-face score, against 11 of 17) but doubles the still face's score too, and
-    /// with the spotter's settings as they are it cut spotting F1 on both dev sets
-    /// (dev2 0.935 -> 0.703): the settings would have to be made relative to the noise
-    /// first.
+    /// (2: 32x32 for the 128 px crop). A finer level resolves faint motion better but
+    /// also raises the still face's score, and the spotter's absolute settings
+    /// (`minimumThreshold`, `minimumDisplacement`) are set for this level's scale
+    /// (docs/decisions/2026-11-25-motion-score.md).
     public static let defaultFlow = DenseOpticalFlow.Method.dis(.fast)
 
     public init(flow method: DenseOpticalFlow.Method = MotionScorer.defaultFlow) throws(VisionError) {
@@ -61,9 +61,9 @@ public final class MotionScorer {
 
     /// The crop the score compares: `box` of `image` shrunk to 128x128 by area
     /// averaging. Not the classifier's bilinear crop (Training's `crop_face`): area
-    /// averaging also averages the sensor noise the bilinear one aliases, which on the
-    /// held-out synthetic faces raised the expressions' score over the still face's
-    /// from a median of 2.9x to 3.4x.
+    /// averaging also averages the sensor noise the bilinear one aliases, which raises
+    /// the expressions' score over the still face's
+    /// (docs/decisions/2026-11-25-motion-score.md).
     public static func crop(_ image: GrayImage, box: FaceBox) throws(VisionError) -> GrayImage {
         try image.resample(box, width: cropSide, height: cropSide, interpolation: .area)
     }
@@ -171,8 +171,9 @@ public final class MotionScorer {
     }
 
     /// Reorders `values` so that its `count` largest come first, the `count`-th largest
-    /// at `count - 1` (nth_element's selection, descending): linear on average, where
-    /// a full sort for the median was 7.5% of a scan's CPU (bench/scan).
+    /// at `count - 1` (nth_element's selection, descending): linear on average rather
+    /// than a full sort's n log n, for a median taken on every scored frame (a sort
+    /// shows in a scan's profile: bench/scan/RESULTS.md).
     static func partitionLargest(_ values: inout [Float], count: Int) {
         guard count > 0, count < values.count else { return }
         let k = count - 1

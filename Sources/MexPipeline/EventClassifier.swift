@@ -10,9 +10,9 @@ public struct ClassifiedEvent: Sendable {
     public var error: String?
 }
 
-/// Classifies events off the frame path (DESIGN.md section 1): the two TV-L1 flows and
-/// the network run on a thread of their own, one event at a time, in the order the
-/// events were submitted.
+/// Classifies events off the frame path (docs/ARCHITECTURE.md section 3.6): the two
+/// TV-L1 flows and the network run on a thread of their own, one event at a time, in
+/// the order the events were submitted.
 ///
 /// The `Classifier` it owns is not thread-safe; it is only ever used on `queue`, which
 /// is what makes this type safe to share.

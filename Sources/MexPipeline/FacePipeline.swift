@@ -5,9 +5,10 @@ import MexMotion
 import MexSpotting
 import MexVision
 
-/// Faces, motion and spotting for one source (DESIGN.md section 1): per frame it
-/// tracks faces, scores each face's motion and feeds that face's apex spotter; when a
-/// spotter closes an expression it returns an `EventCandidate` with the key crops.
+/// Faces, motion and spotting for one source (docs/ARCHITECTURE.md section 3): per
+/// frame it tracks faces, scores each face's motion and feeds that face's apex
+/// spotter; when a spotter closes an expression it returns an `EventCandidate` with
+/// the key crops.
 ///
 /// Not thread-safe: one per source, fed in frame order.
 public final class FacePipeline {
@@ -221,8 +222,8 @@ public final class FacePipeline {
             // Only a box with IoU > 0.3 is taken, which bounds its size to 0.55-1.83 of
             // the track's and its place to near it: searching just there gives the same
             // answer as the whole frame (boxes within a few pixels) at a fraction of the
-            // cost, and this runs on the frame path, which bench/fanout saw stall for
-            // 100-140 ms as events opened.
+            // cost. This runs on the frame path, where a long search holds up the frames
+            // behind it (bench/fanout/RESULTS.md: frames 100-140 ms late as events open).
             let side = face.box.width
             let found = try detector.detect(in: onsetFrame.image, region: face.box.scaled(by: 2.5),
                                             minSize: max(24, Int(side * 0.55)), maxSize: Int(side * 1.85) + 1)

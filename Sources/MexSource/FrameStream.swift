@@ -1,8 +1,8 @@
 import Foundation
 import MexCore
 
-/// What a `FrameStream` does when its consumer falls behind (DESIGN.md section 1,
-/// back-pressure).
+/// What a `FrameStream` does when its consumer falls behind (docs/ARCHITECTURE.md
+/// section 6, back-pressure).
 public enum OverflowPolicy: Sendable, Equatable {
     /// Files: never drop; the producer thread waits, so decoding slows to the
     /// consumer's pace.

@@ -19,7 +19,7 @@ public struct SourceOpener: Sendable {
     }
 
     /// Files never drop frames; live sources drop the oldest queued frame when the
-    /// pipeline falls behind (DESIGN.md section 1).
+    /// pipeline falls behind (docs/ARCHITECTURE.md section 6).
     public static func overflowPolicy(for kind: SourceKind) -> OverflowPolicy {
         kind == .file ? .block : .dropOldest
     }

@@ -18,17 +18,21 @@ public struct SpottedInterval: Sendable, Equatable {
     public var headMotion: Bool
 }
 
-/// The causal apex spotter (DESIGN.md section 1) for one face track.
+/// The causal apex spotter for one face track (docs/ARCHITECTURE.md section 7 gives
+/// its states and end rules).
 ///
 /// Per frame it takes the motion score and returns at most one finished expression:
 /// 1. a lagged moving average of the score over `smoothing`;
 /// 2. a running threshold T = max(mu + p (M - mu), median + k sigma, minimum) over the
 ///    trailing `history` of that average;
-/// 3. a run starts when the average reaches T and ends once it has stayed below a
-///    lower level (hysteresis) for `lookAhead`; its peak is the event;
-/// 4. onset and offset are the first and last raw frames that move (above the raw
-///    noise level) in a bounded window around the run, corrected for the flow's span
-///    of `gap` frames;
+/// 3. a run starts when the average reaches T. Given the displacement from the run's
+///    reference face, it ends once the face is back and still, has settled elsewhere,
+///    or moves on to a new expression; without it, once the average has stayed below
+///    a lower level (hysteresis) for `lookAhead`;
+/// 4. onset, apex and offset come from the displacement profile
+///    (`DisplacementProfile`), or without one from the first and last raw frames that
+///    move (above the raw noise level) in a bounded window around the run, corrected
+///    for the flow's span of `gap` frames;
 /// 5. the duration types it micro, macro or movement.
 /// Its state is O(history) scalars; it never sees a frame.
 public struct ApexSpotter: Sendable {
@@ -269,14 +273,14 @@ public struct ApexSpotter: Sendable {
         let settled = current.backSince.map { frame - $0 + 1 >= lookAheadFrames } ?? false
         // Still for `settleLimit` without coming back: the face has come to rest away
         // from the reference, which drifted, or was not neutral (a run opened part-way
-        // into a slow expression). Ended now rather than at `macroMax`, where it would
-        // have swallowed the expressions that follow: an expression if the face had come
+        // into a slow expression). The run ends now rather than at `macroMax`, where it
+        // would swallow the expressions that follow: an expression if the face had come
         // back after the apex before it drifted, else movement. Still means the average
         // under the run's threshold T and the face not on its way back (the displacement
         // not a quarter of the excursion below where the stretch began): a slow return
-        // is motion, a slow drift away is not. (Under the run's lower level instead of T,
-        // compression noise at each key frame kept restarting the stretch, and drifting
-        // runs went on to `macroMax`, swallowing the expressions that came next.)
+        // is motion, a slow drift away is not. T, not the run's lower level: compression
+        // noise at key frames rises above the lower level and would keep restarting the
+        // stretch (docs/decisions/2026-11-25-spotter-stillness.md).
         let excursion = current.displacementPeak - current.profile.floorBeforePeak
         if smoothed < current.threshold {
             if current.stillSince == nil || d < current.stillDisplacement - 0.25 * excursion {

@@ -40,9 +40,6 @@ public struct DisplacementProfile: Sendable {
         return (frames[best], values[best])
     }
 
-    /// Onset, apex and (if the face came back within the level) offset. `reference`
-    /// is the still frame the displacements are measured from: the onset when no
-    /// frame before the apex is still.
     /// The displacement of `frame`, if given.
     public func value(at frame: Int) -> Double? {
         guard let first = frames.first, frame >= first, frame - first < frames.count, frames[frame - first] == frame else {
@@ -64,6 +61,9 @@ public struct DisplacementProfile: Sendable {
         return d <= floor + fraction * ((peak?.value ?? 0) - floor)
     }
 
+    /// Onset, apex and (if the face came back within the level) offset. `reference`
+    /// is the still frame the displacements are measured from: the onset when no
+    /// frame before the apex is still.
     public func boundaries(reference: Int, fraction: Double) -> (onset: Int, apex: Int, offset: Int?)? {
         guard let top = values.indices.max(by: { values[$0] < values[$1] }) else { return nil }
         let peakValue = values[top]

@@ -4,7 +4,7 @@
 /// equally noisy: on a still face the textured brows and forehead read 0.05-0.11 px
 /// while the smooth mouth corners read 0.02-0.04. Their maximum is set by the noisiest
 /// region, so a faint lip-corner pull (AU12, 1.5-2 px at a 180 px face), which lifts its
-/// own region five to ten times above that region's floor, stayed under the brows'
+/// own region five to ten times above that region's floor, would stay under the brows'
 /// noise and the threshold. Each region's score is therefore scaled by
 /// `pooled / level(region)`, where level is the median of its quiet frames and pooled
 /// the median of those levels: every region's floor moves to the pooled one, so the
@@ -15,10 +15,9 @@
 /// calls quiet.
 struct RegionNoise {
     /// Gains are kept within these bounds, so that a region that is nearly motionless
-    /// in one video is not turned into a noise amplifier: with 0.25-4, bench/scan's
-    /// swaying face (its box following the head between searches) had a brow region at
-    /// a quarter of the others' floor whose edge motion then scored 11 px, two false
-    /// events; 0.5-2 gives none, and costs one faint AU12 of 80 held-out micro-expressions.
+    /// in one video is not turned into a noise amplifier: a swaying face's box lags the
+    /// sway, and a wider bound multiplies a quiet brow region's edge motion into false
+    /// events (docs/decisions/2026-12-04-region-gain-bounds.md).
     static let gainRange = 0.5...2.0
 
     private var quiet: [SlidingStatistics] = []

@@ -1,33 +1,37 @@
 /// The apex spotter's settings. Every time is in seconds and converted with the
 /// stream's frame rate, so the same settings serve 30 fps webcams and 200 fps
-/// micro-expression cameras (DESIGN.md section 1).
+/// micro-expression cameras (docs/ARCHITECTURE.md section 7).
 public struct SpotterSettings: Sendable, Equatable {
     /// The motion score at frame t measures the face's motion from t - flowSpan to t.
-    /// 0.2 s rather than DESIGN.md's 0.1 s: a faint expression's displacement builds up
-    /// over its whole onset, while the noise does not (on the dev set the 0.2 s score
-    /// put 97% of expressions above the largest noise value, the 0.1 s score 69-88%).
+    /// 0.2 s: a faint expression's displacement builds up over its whole onset, while
+    /// the noise does not (docs/decisions/2026-11-25-flow-span.md).
     public var flowSpan = 0.2
     /// Lagged (trailing) moving average of the motion score. Short, because the score
     /// already spans `flowSpan`: a longer average dilutes a 0.2 s micro-expression.
     public var smoothing = 0.1
     /// Trailing history for the running threshold's mean, maximum and noise level.
     public var history = 30.0
-    /// No event is reported before this much history exists (per face track: a face
-    /// found again starts over).
+    /// No event is reported before this much quiet score has been learned. Per
+    /// spotter: a new track starts over, unless it takes over the spotter of a track
+    /// lost on the same face moments before (`FacePipeline`).
     public var warmUp = 1.0
     /// T = mu + p * (M - mu) over the history (the MEGC baseline's threshold, made causal).
     public var p = 0.05
-    /// T is at least median + k * sigma of the history (sigma from the median absolute
-    /// deviation), so that a video with no expression does not spot its own noise.
+    /// T is at least median + k * sigma of the average over the last `history` worth
+    /// of quiet frames (sigma from the median absolute deviation), so that a video
+    /// with no expression does not spot its own noise.
     public var noiseK = 8.0
-    /// And at least this many pixels of motion per 0.1 s.
+    /// And at least this many pixels of motion (in the 128 px face crop) over
+    /// `flowSpan`.
     public var minimumThreshold = 0.15
     /// A run that reached T goes on while the average stays above
     /// median + hysteresis * (T - median) of the history.
     public var hysteresis = 0.35
-    /// A run above T ends after the signal has stayed below T this long. Long enough to
-    /// bridge the still moment at a slow expression's apex (the score measures speed,
-    /// so a macro-expression shows as two bursts: towards the apex and back).
+    /// Without the displacement, a run ends after the average has stayed below its
+    /// lower level (`hysteresis`) this long; with it, once the face has been back for
+    /// this long. Long enough to bridge the still moment at a slow expression's apex
+    /// (the score measures speed, so a macro-expression shows as two bursts: towards
+    /// the apex and back).
     public var lookAhead = 0.25
     /// Raw frames above median + rawK * sigma of the raw score count as moving, for
     /// the onset and offset search.
@@ -37,8 +41,9 @@ public struct SpotterSettings: Sendable, Equatable {
     /// displacement's floor to its peak. Not all the way: a face that drifts while the
     /// expression lasts never comes back to the reference exactly.
     public var returnFraction = 0.5
-    /// A run whose face has been still this long without coming back is movement (the
-    /// face came to rest elsewhere). Longer than the longest still apex of a macro-
+    /// A run whose face has been still this long without coming back ends (the face
+    /// came to rest elsewhere): an expression if the face had come back after its apex
+    /// before drifting, else movement. Longer than the longest still apex of a macro-
     /// expression (the generator holds up to 1.9 s).
     public var settleLimit = 2.0
     /// A run whose face moves less than this from its reference face (pixels of the
@@ -66,7 +71,8 @@ public struct SpotterSettings: Sendable, Equatable {
     /// the largest (`RegionNoise`): a faint expression in a quiet region (the mouth
     /// corners) then counts against that region's noise, not the brows'.
     public var equaliseRegions = true
-    /// Head translation above this (pixels per 0.1 s) marks an event's quality.
+    /// Head translation above this (pixels of the 128 px crop over `flowSpan`) marks an
+    /// event's quality.
     public var headMotionLimit = 1.5
 
     public init() {}

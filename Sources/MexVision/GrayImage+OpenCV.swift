@@ -56,8 +56,9 @@ extension GrayImage {
         return GrayImage(width: outWidth, height: outHeight, pixels: out)
     }
 
-    /// The face crop of DESIGN.md section 1 and Training's `crop_face`: the box clipped
-    /// to the image, resized to size x size with bilinear interpolation.
+    /// The classifier's face crop, as Training's `crop_face` makes it
+    /// (docs/ARCHITECTURE.md section 3.5): the box clipped to the image, resized to
+    /// size x size with bilinear interpolation.
     public func crop(_ box: FaceBox, size: Int) throws(VisionError) -> GrayImage {
         try resample(box, width: size, height: size, interpolation: .linear)
     }

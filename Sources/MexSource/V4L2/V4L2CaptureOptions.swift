@@ -5,15 +5,16 @@ public struct V4L2CaptureOptions: Sendable, Equatable {
     public var fps = 30.0
     /// mmap buffers; 4 lets the driver fill one while mexd reads another with slack.
     public var bufferCount = 4
-    /// No frame for this long counts as a stall (DESIGN.md: stall_timeout).
+    /// No frame for this long counts as a stall (mexd.toml's stall_timeout;
+    /// docs/ARCHITECTURE.md section 9).
     public var stallTimeout = 5.0
     /// A run of this many EIO errors in a row is no longer transient.
     public var maxConsecutiveErrors = 10
-    /// Formats in order of preference. GREY needs no conversion, YUYV and the planar
-    /// YUV formats carry luma at full resolution, and MJPEG costs a JPEG decode.
     /// V4L2 controls to set after the format, by `V4L2Control.key` (mexd.toml's
     /// `controls`). Unknown names and refused values are warnings, not failures.
     public var controls: [String: Int] = [:]
+    /// Formats in order of preference. GREY needs no conversion, YUYV and the planar
+    /// YUV formats carry luma at full resolution, and MJPEG costs a JPEG decode.
     public var preferredFormats: [FourCC] = [.grey, .yuyv, .uyvy, .nv12, .nv21, .yuv420, .yvu420, .mjpeg, .jpeg]
 
     public init() {}

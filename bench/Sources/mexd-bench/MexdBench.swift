@@ -74,7 +74,9 @@ struct FaceFlow: ParsableCommand {
         }
         guard crops.count > 10 else { throw ValidationError("the face was tracked in only \(crops.count) frames") }
 
-        // DIS between crops t-g and t, g = round(0.1 * fps) (DESIGN.md section 1).
+        // The cost of DIS between crops t-g and t, timed here with g = round(0.1 * fps)
+        // and the ultrafast preset; the pipeline scores with flow_span 0.2 s and DIS fast
+        // (docs/ARCHITECTURE.md section 3.3).
         let gap = Int((0.1 * fps).rounded())
         let dis = try DenseOpticalFlow(.dis(.ultrafast))
         var field = FlowField(width: 128, height: 128)

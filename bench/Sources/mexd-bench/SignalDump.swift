@@ -7,10 +7,11 @@ import MexMotion
 import MexSource
 import MexVision
 
-/// Per-frame motion signals of the first face, for studying the spotter's input: the
-/// speed score over `--span` (the pipeline's flow span) with each region's part of it,
-/// and the displacement from frames further back, all under frame t's box. Missed
-/// frames are scored under the track's held box.
+/// Per-frame motion signals of the first face, for studying what the spotter reads:
+/// each region's speed score over `--span` (the pipeline's flow span) and their plain
+/// largest (`MotionSample.score`, before the spotter equalises the regions), and the
+/// displacement from frames further back, all under frame t's box. Missed frames are
+/// scored under the track's held box.
 struct SignalDump: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "signals")
     @Argument var video: String

@@ -120,7 +120,8 @@ struct SpottingComparison: ParsableCommand {
         print(String(format: "  causal (mexd)                                  %.3f   %.3f   %.3f", c.micro.f1, c.macro.f1, c.overall.f1))
         print(String(format: "  offline (centred smoothing, whole-video T)     %.3f   %.3f   %.3f", o.micro.f1, o.macro.f1, o.overall.f1))
         print("  causal counts: micro \(c.micro), macro \(c.macro)")
-        // Per kind, over all frame rates and then per frame rate (the target is at 30 fps).
+        // Per kind, over all frame rates and then per frame rate (the latency budget is
+        // set at 30 fps: docs/ARCHITECTURE.md section 10).
         let rates = Set(latencies.map(\.fps)).sorted()
         for kind in [SpottedInterval.Kind.micro, .macro] {
             for rate in [nil] + (rates.count > 1 ? rates.map(Optional.some) : []) {
