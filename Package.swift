@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// One target per stage of the data flow (DESIGN.md section 1). System libraries are
+// One target per stage of the data flow (docs/ARCHITECTURE.md section 2). System libraries are
 // wrapped in C modules whose headers hold the few macros Swift cannot import.
 let package = Package(
     name: "mexd",
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "MexSource", dependencies: [
             "MexCore", "CFFmpeg", "CV4L2", .product(name: "Logging", package: "swift-log"),
         ]),
-        // The wire records (DESIGN.md section 3) and JSON Lines output.
+        // Every record and request of the wire protocol (docs/ARCHITECTURE.md section 8) and JSON Lines output.
         .target(name: "MexProtocol", dependencies: ["MexCore"]),
         // Swift face of CMexVision: errors, image views, resize and crop.
         .target(name: "MexVision", dependencies: ["MexCore", "CMexVision"]),

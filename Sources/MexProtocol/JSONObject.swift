@@ -5,7 +5,7 @@ import Foundation
 /// Foundation's JSONEncoder orders keys by hash (or alphabetically), but a gpsd-style
 /// stream reads best with `class` first and the same field order in every record, and
 /// golden-file tests need a stable order. Absent values are left out, never `null`
-/// (DESIGN.md section 3).
+/// (docs/ARCHITECTURE.md section 8.1).
 public struct JSONObject: Sendable, Equatable {
     public indirect enum Value: Sendable, Equatable {
         case string(String)

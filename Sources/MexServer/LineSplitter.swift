@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Splits a client's byte stream into request lines, with a length limit
-/// (DESIGN.md section 3: request line 64 KiB). A line over the limit is reported once
+/// (docs/ARCHITECTURE.md section 8.5: [limits] request_line_bytes, 64 KiB by default). A line over the limit is reported once
 /// and skipped up to its newline, so one bad request does not end the connection.
 struct LineSplitter {
     enum Piece: Equatable {

@@ -20,7 +20,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The Unix-socket protocol server (DESIGN.md section 3; man/mexd-protocol.7).
+/// The Unix-socket protocol server (docs/ARCHITECTURE.md section 8; man/mexd-protocol.7).
 public final class ProtocolServer: Sendable {
     /// Where clients connect.
     public enum Listener: Sendable, Equatable {

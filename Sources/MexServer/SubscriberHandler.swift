@@ -14,7 +14,7 @@ import NIOCore
 /// handed to NIO; NIO itself holds at most the write-buffer high-water mark, and the
 /// kernel the socket buffer. When the queue is full, FRAME and STATS go first (counted
 /// and reported with DROPPED); an EVENT that still does not fit disconnects the client,
-/// which can reconnect and POLL since its last seq (DESIGN.md section 3).
+/// which can reconnect and POLL since its last seq (docs/ARCHITECTURE.md section 6).
 final class SubscriberHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
