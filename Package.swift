@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
-        .testTarget(name: "MexPipelineTests", dependencies: ["MexPipeline"]),
+        .testTarget(name: "MexPipelineTests", dependencies: ["MexPipeline", "MexSource", "MexFace", "MexCore", "MexSpotting", "MexTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),
