@@ -31,20 +31,35 @@ import Testing
         return text
     }
 
-    @Test func clientsSourcesEventsErrorsReloadAndDrain() throws {
-        let daemon = try DaemonUnderTest(sources: Self.sources(), limits: "subscriber_queue = 16",
-                                         daemon: "scan_roots = [\"\(TestVideos.folder.path)\"]")
-        #expect(daemon.waitForNotify("READY=1"), "READY=1 once config, model and socket are up: \(daemon.stderr)")
+    /// A daemon with `sources`, up and READY=1.
+    static func started(sources: String = sources(), limits: String = "", daemon: String = "") throws -> DaemonUnderTest {
+        let daemon = try DaemonUnderTest(sources: sources, limits: limits, daemon: daemon)
+        try #require(daemon.waitForNotify("READY=1"), "READY=1 once config, model and socket are up: \(daemon.stderr)")
+        return daemon
+    }
 
+    /// Three clients: `a` watches everything with STATS every second, `b` watches clip
+    /// and ghost (in gpsd's spelling), and `silent` sends nothing.
+    static func clients(of daemon: DaemonUnderTest) throws -> (a: ProtocolClient, b: ProtocolClient, silent: ProtocolClient) {
         let a = try ProtocolClient(path: daemon.socketPath)
         let b = try ProtocolClient(path: daemon.socketPath)
         let silent = try ProtocolClient(path: daemon.socketPath)
-        let unread = try ProtocolClient(path: daemon.socketPath)
         a.send(#"{"class":"WATCH","enable":true,"stats":1}"#)
         b.send(#"?WATCH={"enable":true,"sources":["clip","ghost"]};"#)
-        unread.send(#"{"class":"WATCH","enable":true,"frames":true,"sources":["clip"]}"#)
+        return (a, b, silent)
+    }
 
-        // Malformed requests get ERROR and the connection stays open.
+    /// SIGTERM, and the daemon exits 0.
+    static func stop(_ daemon: DaemonUnderTest) {
+        daemon.signal(SIGTERM)
+        #expect(daemon.exitStatus() == 0, "\(daemon.stderr)")
+    }
+
+    /// Answers in order; malformed lines get ERROR and leave the connection open; the
+    /// gpsd spelling works; a silent client is subscribed after 2 s.
+    @Test func requestsAreAnsweredAndMalformedOnesRefused() throws {
+        let daemon = try Self.started()
+        let (a, b, silent) = try Self.clients(of: daemon)
         a.send("this is not json")
         a.send(#"{"class":"NOPE"}"#)
         a.send(#"{"class":"WATCH","frames":"yes"}"#)
@@ -58,8 +73,14 @@ import Testing
         #expect(silent.all("WATCH").first?["events"] as? Bool == true, "a silent client watches events after 2 s")
         let sources = try #require(a.all("SOURCES").first?["sources"] as? [[String: Any]])
         #expect(Set(sources.compactMap { $0["source"] as? String }) == ["clip", "quick", "ghost"])
+        Self.stop(daemon)
+    }
 
-        // Events flow while `unread` reads nothing.
+    /// Every watcher gets every event; a source filter holds; a file ends with EOF and a
+    /// missing one reconnects; STATS come at the interval asked.
+    @Test func eventsReachEveryWatcherAndSourcesReportTheirState() throws {
+        let daemon = try Self.started()
+        let (a, b, silent) = try Self.clients(of: daemon)
         // Generous: CI runs other suites beside this one on 2 cores.
         a.read(timeout: 40, untilAll: { client in
             !client.all("EVENT").isEmpty && client.all("EOF").contains { $0["source"] as? String == "quick" } && client.all("STATS").count >= 2
@@ -73,13 +94,38 @@ import Testing
         let seen = Set(a.all("EVENT").compactMap { $0.int("seq") })
         #expect(seen.isSubset(of: Set(b.all("EVENT").compactMap { $0.int("seq") })), "every watcher gets every event")
         #expect(seen.isSubset(of: Set(silent.all("EVENT").compactMap { $0.int("seq") })))
+        Self.stop(daemon)
+    }
 
-        // The client that had not read lost FRAME records (told by DROPPED), not EVENTs.
-        unread.read(timeout: 3)
+    /// A client that reads nothing loses FRAME records (told by DROPPED), not EVENTs. The
+    /// sample is scanned, read as fast as it decodes, so that its 480 FRAMEs overflow the
+    /// socket's buffers and the 16-record queue well before it ends.
+    @Test func aClientThatDoesNotReadLosesFramesNotEvents() throws {
+        let samples = URL(fileURLWithPath: Self.sample).deletingLastPathComponent().path
+        let daemon = try Self.started(sources: "", limits: "subscriber_queue = 16", daemon: "scan_roots = [\"\(samples)\"]")
+        let a = try ProtocolClient(path: daemon.socketPath)
+        let unread = try ProtocolClient(path: daemon.socketPath)
+        a.send(#"{"class":"WATCH","enable":true}"#)
+        unread.send(#"{"class":"WATCH","enable":true,"frames":true,"sources":["scan-1"]}"#)
+        unread.read(timeout: 3) { $0.className == "WATCH" }
+        a.send(#"{"class":"SCAN","path":"\#(Self.sample)"}"#)
+        a.read(timeout: 60) { $0.className == "EOF" }
+        #expect(a.all("EVENT").count >= 1, "\(daemon.stderr)")
+        unread.read(timeout: 5, untilAll: { $0.all("EOF").count == 1 })
+        #expect(!unread.closed, "a full queue of FRAMEs does not cost the connection")
         #expect(unread.all("DROPPED").count >= 1, "\(unread.records.count) records")
         #expect(unread.all("EVENT").count >= a.all("EVENT").count, "EVENTs push FRAMEs out of a full queue")
+        Self.stop(daemon)
+    }
 
-        // SCAN queues a file as a one-off source of its own.
+    /// SCAN queues a file under scan_roots as a one-off source of its own, and refuses one
+    /// outside them.
+    @Test func scanRunsAFileUnderTheRootsAndRefusesOthers() throws {
+        let daemon = try Self.started(sources: "", daemon: "scan_roots = [\"\(TestVideos.folder.path)\"]")
+        let a = try ProtocolClient(path: daemon.socketPath)
+        let b = try ProtocolClient(path: daemon.socketPath)
+        a.send(#"{"class":"WATCH","enable":true}"#)
+        a.read(timeout: 3) { $0.className == "WATCH" }
         b.send(#"{"class":"SCAN","path":"\#(TestVideos.h264MP4.path)"}"#)
         b.send(#"{"class":"SCAN","path":"\#(Self.sample)"}"#)
         b.read(timeout: 30, untilAll: { !$0.all("SCAN").isEmpty && !$0.all("ERROR").isEmpty })
@@ -89,17 +135,31 @@ import Testing
         #expect((b.all("ERROR").last?["message"] as? String)?.contains("scan_roots") == true, "a file outside the roots is refused")
         a.read(timeout: 40) { $0.className == "EOF" && $0["source"] as? String == scan["source"] as? String }
         #expect(a.all("EOF").contains { $0["source"] as? String == scan["source"] as? String && $0.int("frames") == 300 })
+        Self.stop(daemon)
+    }
 
-        // SIGHUP with ghost gone from the file and a new spotter setting: the others
-        // keep their connections.
+    /// SIGHUP with ghost gone from the file and a new spotter setting: ghost is disabled,
+    /// and the clients keep their connections.
+    @Test func reloadDropsARemovedSourceAndKeepsTheClients() throws {
+        let daemon = try Self.started(limits: "subscriber_queue = 16")
+        let (a, b, silent) = try Self.clients(of: daemon)
+        for client in [a, b, silent] { client.read(timeout: 2.5) }
         try daemon.writeConfig(sources: Self.sources(ghost: false) + "\n[spotter]\nmicro_max = 0.45\n", limits: "subscriber_queue = 16")
         daemon.signal(SIGHUP)
         a.read(timeout: 10) { $0.className == "SOURCE" && $0["source"] as? String == "ghost" && $0["state"] as? String == "disabled" }
         #expect(a.all("SOURCE").last { $0["source"] as? String == "ghost" }?["state"] as? String == "disabled")
         for client in [a, b, silent] { client.read(timeout: 1) }
         #expect(!a.closed && !b.closed && !silent.closed)
+        Self.stop(daemon)
+    }
 
-        // SIGTERM drains: exit 0, everyone gets SHUTDOWN, every event was journaled first.
+    /// SIGTERM drains: exit 0, everyone gets SHUTDOWN, every event was journaled first.
+    @Test func sigtermDrainsAndEveryClientGetsShutdown() throws {
+        let daemon = try Self.started(sources: Self.sources(ghost: false))
+        let (a, b, silent) = try Self.clients(of: daemon)
+        // The sample's first event, so that there is an event to drain behind.
+        a.read(timeout: 40) { $0.className == "EVENT" }
+        try #require(!a.all("EVENT").isEmpty, "\(daemon.stderr)")
         daemon.signal(SIGTERM)
         for client in [a, b, silent] { client.read(timeout: 10) { $0.className == "SHUTDOWN" } }
         #expect(daemon.exitStatus() == 0, "\(daemon.stderr)")
