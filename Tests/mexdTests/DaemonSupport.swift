@@ -15,7 +15,9 @@ final class DaemonUnderTest {
     /// Extra [daemon] keys, for example scan_roots.
     private let daemonKeys: String
 
-    init(folder: URL? = nil, sources: String, limits: String = "", daemon: String = "") throws {
+    /// `config`, when given, is the whole mexd.toml instead of the one made of `sources`,
+    /// `limits` and `daemon`; `$DIR` in it stands for the daemon's folder.
+    init(folder: URL? = nil, sources: String = "", limits: String = "", daemon: String = "", config: String? = nil) throws {
         daemonKeys = daemon
         self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("mexd-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
@@ -26,7 +28,7 @@ final class DaemonUnderTest {
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(notify, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        try writeConfig(sources: sources, limits: limits)
+        if let config { try writeConfig(text: config) } else { try writeConfig(sources: sources, limits: limits) }
         process.executableURL = MexdRun.executable
         process.arguments = ["run", "-c", configPath]
         var environment = ProcessInfo.processInfo.environment
@@ -57,6 +59,11 @@ final class DaemonUnderTest {
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Writes `text` as the configuration, `$DIR` replaced by the daemon's folder.
+    func writeConfig(text: String) throws {
+        try text.replacingOccurrences(of: "$DIR", with: folder.path).write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         close(notify)
@@ -75,6 +82,15 @@ final class DaemonUnderTest {
             if n > 0, String(decoding: buffer[..<n], as: UTF8.self).contains(needle) { return true }
         }
         return false
+    }
+
+    /// Reads and drops the sd_notify messages waiting. The kernel queues only a few
+    /// datagrams (net.unix.max_dgram_qlen, 10 by default) and the daemon does not wait
+    /// for room, so a message awaited later is lost behind unread STATUS lines unless
+    /// the queue is emptied first.
+    func discardNotifications() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while recv(notify, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
@@ -99,6 +115,8 @@ final class ProtocolClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private(set) var records: [[String: Any]] = []
+    /// The records as they came, one line each, without the line feed.
+    private(set) var lines: [String] = []
     private(set) var closed = false
 
     init(path: String) throws {
@@ -139,6 +157,7 @@ final class ProtocolClient {
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Data(buffer[..<newline])
                 buffer.removeSubrange(...newline)
+                lines.append(String(decoding: line, as: UTF8.self))
                 let record = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] ?? ["unparsable": String(decoding: line, as: UTF8.self)]
                 ProtocolSchema.check(record, from: "socket")
                 records.append(record)
