@@ -92,12 +92,13 @@ public struct Daemon: Sendable {
         let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
                                     spotter: SpotterBox(configuration.spotter), logger: logger)
+        // Ready means config, model and socket are up and every source has started;
+        // cameras come and go at run time. The supervisor says it once its runners run.
         let supervisor = SourceSupervisor(configuration: configuration, context: context, scans: scans, notifier: notifier,
+                                          readyStatus: "listening on \(listening), \(configuration.sources.count) sources",
                                           loadConfiguration: loadConfiguration)
         let lastSeq = (try? journal.lastSeq()) ?? 0
         logger.notice("listening on \(listening); \(configuration.sources.count) sources; journal \(journal.path) at seq \(lastSeq)")
-        // Ready means config, model and socket are up; cameras come and go at run time.
-        notifier.ready(status: "listening on \(listening), \(configuration.sources.count) sources")
 
         let housekeeping = Housekeeping(bus: bus, journal: journal, hub: server.hub, notifier: notifier,
                                         statsInterval: configuration.daemon.statsInterval, logger: logger)

@@ -20,9 +20,11 @@ final class SourceSupervisor: Service, Sendable {
     /// The configuration in force, to tell what a reload cannot change.
     private let applied: NIOLockedValueBox<DaemonConfiguration>
     private let scans: ScanQueue
+    private let readyStatus: String
 
     init(configuration: DaemonConfiguration, context: RunnerContext, scans: ScanQueue, notifier: SystemdNotifier,
-         loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration) {
+         readyStatus: String, loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration) {
+        self.readyStatus = readyStatus
         applied = NIOLockedValueBox(configuration)
         self.context = context
         self.scans = scans
@@ -44,6 +46,7 @@ final class SourceSupervisor: Service, Sendable {
     /// until the group shuts down.
     func run() async throws {
         for source in applied.withLockedValue({ $0.sources }) { start(SourceRunner(source, context: context)) }
+        notifier.ready(status: readyStatus)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [scans] in
                 for await scan in scans.starts { self.startScan(name: scan.name, path: scan.path) }
