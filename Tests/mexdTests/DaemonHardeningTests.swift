@@ -92,4 +92,30 @@ import Testing
         let listed = client.all("SOURCES").last?["sources"] as? [[String: Any]]
         #expect(listed?.isEmpty == true, "finished scans leave SOURCES: \(String(describing: listed))")
     }
+
+    /// The issue's bound: after 100 SCANs, SOURCES lists only the configured sources and
+    /// the scans still running.
+    @Test func aHundredScansLeaveOnlyTheConfiguredSources() throws {
+        let sources = """
+            [sources.idle]
+            kind = "file"
+            path = "\(TestVideos.h264MP4.path)"
+            enabled = false
+            """
+        let daemon = try DaemonUnderTest(sources: sources, limits: "max_scans = 4\nscan_queue = 100", daemon: Self.roots)
+        #expect(daemon.waitForNotify("READY=1"), "\(daemon.stderr)")
+        let client = try ProtocolClient(path: daemon.socketPath)
+        client.send(#"{"class":"WATCH","enable":true}"#)
+        for _ in 0..<100 { client.send(#"{"class":"SCAN","path":"\#(TestVideos.variableRateMKV.path)"}"#) }
+        client.read(timeout: 120, untilAll: { $0.all("EOF").count >= 100 })
+        #expect(client.all("SCAN").count == 100 && client.all("ERROR").isEmpty, "\(client.all("ERROR").prefix(2))")
+        #expect(client.all("EOF").count == 100)
+        #expect(Set(client.all("EOF").compactMap { $0["source"] as? String }).count == 100)
+        Thread.sleep(forTimeInterval: 0.5)
+        client.send(#"{"class":"SOURCES"}"#)
+        client.read(timeout: 3) { $0.className == "SOURCES" && client.all("SOURCES").count >= 2 }
+        let listed = (client.all("SOURCES").last?["sources"] as? [[String: Any]])?.compactMap { $0["source"] as? String }
+        #expect(listed == ["idle"], "\(String(describing: listed))")
+        #expect(daemon.process.isRunning)
+    }
 }
