@@ -35,4 +35,10 @@ def test_regenerating_gives_the_same_numbers(tmp_path):
                  "logits_preprocessed.npy"):
         a, b = np.load(FIXTURES / name), np.load(tmp_path / name)
         assert a.shape == b.shape and a.dtype == b.dtype, name
-        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=name)
+        # The inputs are reproduced exactly. The logits come from PyTorch's CPU kernels,
+        # which pick their vector width (and so their float32 summation order) from the
+        # processor: regenerated on an AMD EPYC, logits of magnitude 9 differed by 4e-5
+        # (relative 5e-6) from those made elsewhere. The bound is the one OpenCV DNN's
+        # parity with these fixtures is held to (test above and Swift's ParityTests).
+        atol = 1e-4 if name.startswith("logits") else 1e-5
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=atol, err_msg=name)
