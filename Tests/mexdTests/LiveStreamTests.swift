@@ -42,15 +42,24 @@ private func freePort() -> UInt16 {
         let process = Process()
         process.executableURL = MexdRun.executable
         process.arguments = ["scan", "--frames", "http://127.0.0.1:\(port)/live.ts"]
-        let out = Pipe()
-        process.standardOutput = out
+        let outFile = TestVideos.folder.appendingPathComponent("live-\(port).jsonl")
+        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outFile)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 2.0)
+        // Stop about 1.5 s into the stream, counted from its SOURCE record (written at
+        // once, unlike a file source's FRAME records) rather than from the launch: on a
+        // loaded machine starting a debug binary takes a while.
+        let launched = Date()
+        while Date().timeIntervalSince(launched) < 30,
+              !((try? String(contentsOf: outFile, encoding: .utf8))?.contains(#""class":"SOURCE""#) ?? false) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 1.5)
         let stoppedAt = Date()
         process.interrupt()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let data = (try? Data(contentsOf: outFile)) ?? Data()
         #expect(Date().timeIntervalSince(stoppedAt) < 3, "a stop is prompt")
         #expect(process.terminationStatus == 0)
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
@@ -58,7 +67,7 @@ private func freePort() -> UInt16 {
         #expect(eof["class"] as? String == "EOF")
         #expect(eof["end"] as? String == "stopped")
         let frames = eof["frames"] as? Int ?? 0
-        // About 2 s of a real-time 30 fps stream: well short of the 300 frames.
+        // About 1.5 s of a real-time 30 fps stream: well short of the 300 frames.
         #expect(frames > 10 && frames < 250, "\(frames) frames")
         #expect(lines.filter { $0.contains("\"class\":\"FRAME\"") }.count == frames)
     }
