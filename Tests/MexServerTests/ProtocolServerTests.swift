@@ -37,18 +37,22 @@ private final class Client {
 
     /// Reads for `seconds`; true when the server closed the connection. It polls and
     /// sleeps rather than blocking, so the concurrency pool stays free for the server's
-    /// own tasks (POLL answers) while tests run side by side.
+    /// own tasks (POLL answers) while tests run side by side. The time is counted in
+    /// polls, not by the clock: when other suites' synchronous tests hold every pool
+    /// thread, this task is not resumed for a while, and a clock deadline would pass
+    /// before it had looked once.
     @discardableResult
     func read(_ seconds: Double) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        while Date() < deadline {
+        var idlePolls = 0
+        while idlePolls < max(1, Int(seconds / 0.01)) {
             let n = recv(fd, &chunk, chunk.count, Int32(MSG_DONTWAIT))
             if n == 0 { return true }
             if n > 0 {
                 text += String(decoding: chunk[..<n], as: UTF8.self)
             } else {
                 try? await Task.sleep(for: .milliseconds(10))
+                idlePolls += 1
             }
         }
         return false
