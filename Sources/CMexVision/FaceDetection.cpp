@@ -73,6 +73,20 @@ extern "C" int mexv_crop_resize(mexv_gray image, mexv_box box, int out_width, in
     });
 }
 
+extern "C" int mexv_warp_affine(mexv_gray image, const double *m, int out_width, int out_height, uint8_t *out,
+                                char *error, size_t error_size) {
+    if (!mexv::valid(image) || !m || !out || out_width <= 0 || out_height <= 0) {
+        mexv::set_error(error, error_size, "mexv_warp_affine: bad arguments");
+        return MEXV_BAD_ARGUMENT;
+    }
+    return mexv::guarded(error, error_size, [&] {
+        cv::Mat dst(out_height, out_width, CV_8UC1, out);
+        cv::Mat map = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+        cv::warpAffine(mexv::view(image), dst, map, dst.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+        return MEXV_OK;
+    });
+}
+
 extern "C" int mexv_resize(mexv_gray image, int out_width, int out_height, uint8_t *out,
                            char *error, size_t error_size) {
     if (!mexv::valid(image) || !out || out_width <= 0 || out_height <= 0) {

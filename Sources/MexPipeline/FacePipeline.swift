@@ -56,11 +56,30 @@ public final class FacePipeline {
         var crops: CropHistory
         var inRun = false
         /// The onset face of the open run, which later frames are compared with.
-        var reference: (frame: Int, crop: GrayImage)?
+        var reference: Reference?
+        /// The last frame a blink was seen on: the frames up to half the flow's span
+        /// after it are treated as blinks too, so that the weaker ends of one blink do
+        /// not count as motion.
+        var lastBlink = Int.min / 2
         /// The open run's key-frame box (a full-resolution detection on its onset frame,
         /// as Training/ crops its data) and the crops cut with it since the onset.
         var eventBox: FaceBox?
         var eventCrops: [Int: (pts: Double, crop: GrayImage)] = [:]
+    }
+
+    /// The face an open run is measured from: its frame's full image, so that it can be
+    /// cut under each later frame's box (box jitter and the detector's scale steps are
+    /// then not motion), and its own crop for when the image is gone.
+    private struct Reference {
+        var frame: Int
+        var image: GrayImage?
+        var crop: GrayImage
+
+        /// The reference face cut under `box`.
+        func crop(under box: FaceBox) throws(VisionError) -> GrayImage {
+            guard let image else { return crop }
+            return try MotionScorer.crop(image, box: box)
+        }
     }
 
     /// `flow` is the per-frame motion score's flow (`MotionScorer.defaultFlow`).
@@ -112,41 +131,38 @@ public final class FacePipeline {
             }
             // Both crops under frame t's box: box jitter is not facial motion.
             let earlier = try MotionScorer.crop(earlierFrame.image, box: face.box)
-            let sample = try scorer.score(earlier: earlier, current: crop)
+            var sample = try scorer.score(earlier: earlier, current: crop)
+            if sample.blink { state.lastBlink = frame.index } else if frame.index - state.lastBlink <= gap / 2 { sample.blink = true }
             // The head's flow moves the box on the frames the tracker does not search.
             let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)
             tracker.follow(face.trackID, dx: sample.headShiftX * pixels, dy: sample.headShiftY * pixels)
-            // During a run: how far the face is from its onset face (a second DIS).
+            // During a run: how far the face is from its onset face (a second DIS), both
+            // cut under this frame's box; the registration takes out the head's motion
+            // since the onset, so the box follows the head throughout.
             var displacement: [Double]?
             if let onset = state.spotter.referenceFrame {
-                if state.reference?.frame != onset { state.reference = state.crops.entry(onset).map { ($0.frame, $0.crop) } }
+                if state.reference?.frame != onset { state.reference = reference(onset, crops: state.crops) }
                 if let reference = state.reference {
-                    displacement = try scorer.score(earlier: reference.crop, current: crop).countedScores
+                    displacement = try scorer.score(earlier: try reference.crop(under: face.box), current: crop).countedScores
                 }
             } else {
                 state.reference = nil
             }
             let score = state.spotter.combinedScore(sample.countedScores)
             let closed = state.spotter.push(frame: frame.index, regions: sample.countedScores, headMotion: sample.headMotion,
-                                            displacement: displacement)
+                                            mouthMotion: sample.mouthMotion, displacement: displacement)
             // A run that opened on this frame: the frames since its reference get their
-            // displacement now, all cut under the reference's box as the frames after
-            // it will be (the box is frozen there below): the track's box moving and
-            // rescaling on the way is not facial motion. Frames no longer held fall back
-            // on the crops kept.
+            // displacement now, each measured as it would have been live (both faces
+            // under that frame's box) while its image is held, else from the crops kept.
             if closed == nil, let onset = state.spotter.referenceFrame, state.reference == nil,
-               let reference = state.crops.entry(onset) {
-                func cut(_ f: Int) throws(VisionError) -> GrayImage? {
-                    if let full = recentFrame(f) { return try MotionScorer.crop(full.image, box: reference.box) }
-                    return state.crops.entry(f)?.crop
-                }
-                let referenceCrop = try cut(onset) ?? reference.crop
-                state.reference = (reference.frame, referenceCrop)
+               let reference = reference(onset, crops: state.crops) {
+                state.reference = reference
                 var values: [(frame: Int, displacement: Double)] = []
                 for f in (onset + 1)...frame.index {
-                    if let current = try cut(f) {
-                        values.append((f, state.spotter.combinedScore(try scorer.score(earlier: referenceCrop, current: current).countedScores)))
-                    }
+                    guard let entry = state.crops.entry(f) else { continue }
+                    let current = try recentFrame(f).map { (full: Frame) throws(VisionError) in try MotionScorer.crop(full.image, box: entry.box) } ?? entry.crop
+                    let earlier = recentFrame(f) != nil ? try reference.crop(under: entry.box) : reference.crop
+                    values.append((f, state.spotter.combinedScore(try scorer.score(earlier: earlier, current: current).countedScores)))
                 }
                 state.spotter.backfill(values)
                 try openEvent(&state, track: face)
@@ -157,15 +173,7 @@ public final class FacePipeline {
             lastObservations.append(FaceObservation(face: face, motion: sample, score: score, threshold: state.spotter.threshold,
                                                     displacement: displacement.map(state.spotter.combinedScore), inRun: state.spotter.isInRun,
                                                     reference: state.spotter.referenceFrame))
-            // Freeze the crop box while a run is open, at the box the onset face was cut
-            // with, so the key frames and the displacement all share one box.
-            let running = state.spotter.isInRun
-            if running && !state.inRun {
-                let onsetBox = state.spotter.referenceFrame.flatMap { state.crops.entry($0)?.box }
-                tracker.freeze(face.trackID, box: onsetBox)
-            }
-            if !running && state.inRun { tracker.unfreeze(face.trackID) }
-            state.inRun = running
+            state.inRun = state.spotter.isInRun
             if let interval = closed {
                 defer { state.eventBox = nil; state.eventCrops.removeAll() }
                 if let event = candidate(interval, track: face.trackID, state: state, now: frame) {
@@ -181,7 +189,7 @@ public final class FacePipeline {
 
     /// A new track's state, with the spotter of a recently lost track on the same face.
     private func newTrack(_ face: TrackedFace) -> TrackState {
-        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings)
+        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: FaceGrid.lowerFace)
         if let i = retired.indices.max(by: { retired[$0].box.iou(face.box) < retired[$1].box.iou(face.box) }),
            retired[i].box.iou(face.box) > 0.3 {
             spotter = retired[i].spotter
@@ -201,6 +209,12 @@ public final class FacePipeline {
             tracks[id] = state
         }
         return events
+    }
+
+    /// The reference face of a run from frame `index`: its full image while held.
+    private func reference(_ index: Int, crops: CropHistory) -> Reference? {
+        guard let entry = crops.entry(index) else { return nil }
+        return Reference(frame: index, image: recentFrame(index)?.image, crop: entry.crop)
     }
 
     /// The frame `index` if it is still in the ring.
@@ -289,17 +303,14 @@ public final class FacePipeline {
         return best
     }
 
+    /// Mean absolute difference of two crops off the eyes (blinks).
     static func regionDifference(_ a: GrayImage, _ b: GrayImage) -> Double {
         var total = 0.0, n = 0.0
-        let side = a.width
-        for region in FaceRegion.scored {
-            let x0 = Int(region.x0 * Double(side)), x1 = min(side, Int(region.x1 * Double(side)))
-            let y0 = Int(region.y0 * Double(side)), y1 = min(side, Int(region.y1 * Double(side)))
-            for y in y0..<y1 {
-                for x in x0..<x1 {
-                    total += abs(Double(a.pixels[y * side + x]) - Double(b.pixels[y * side + x]))
-                    n += 1
-                }
+        let side = a.width, s = Double(side)
+        for y in 0..<side {
+            for x in 0..<side where !FaceGrid.isEye(x: (Double(x) + 0.5) / s, y: (Double(y) + 0.5) / s) {
+                total += abs(Double(a.pixels[y * side + x]) - Double(b.pixels[y * side + x]))
+                n += 1
             }
         }
         return n > 0 ? total / n : 0

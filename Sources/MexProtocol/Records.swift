@@ -177,6 +177,8 @@ extension Records {
         public var box: FaceBox
         public var confidence: Double
         public var headMotion: Bool
+        /// The event overlapped speech.
+        public var speech: Bool
         public var droppedFrames: Int
         public var result: ClassifierResult?
         public var endReason: EventEndReason?
@@ -184,7 +186,7 @@ extension Records {
 
         public init(source: String, sequence: Int, trackID: Int, kind: String, onset: Frame, apex: Frame, offset: Frame,
                     peakScore: Double, threshold: Double, latency: Double, box: FaceBox, confidence: Double,
-                    headMotion: Bool, droppedFrames: Int, result: ClassifierResult?, endReason: EventEndReason? = nil, time: Date = Date()) {
+                    headMotion: Bool, speech: Bool = false, droppedFrames: Int, result: ClassifierResult?, endReason: EventEndReason? = nil, time: Date = Date()) {
             self.source = source
             self.sequence = sequence
             self.trackID = trackID
@@ -198,6 +200,7 @@ extension Records {
             self.box = box
             self.confidence = confidence
             self.headMotion = headMotion
+            self.speech = speech
             self.droppedFrames = droppedFrames
             self.result = result
             self.endReason = endReason
@@ -225,6 +228,7 @@ extension Records {
         if let result = e.result { add(result, to: &o) }
         var quality = JSONObject()
         quality.set("head_motion", e.headMotion)
+        quality.set("speech", e.speech)
         quality.set("dropped_frames", e.droppedFrames)
         o.set("quality", quality)
         o.set("end_reason", e.endReason?.rawValue)

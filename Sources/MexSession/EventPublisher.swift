@@ -59,7 +59,7 @@ public final class EventPublisher {
         return Records.EventFields(source: c.source, sequence: sequence, trackID: c.trackID, kind: c.interval.kind.rawValue,
                                    onset: frame(c.onset), apex: frame(c.apex), offset: frame(c.offset),
                                    peakScore: c.interval.peakScore, threshold: c.interval.threshold, latency: c.latency,
-                                   box: c.box, confidence: c.confidence, headMotion: c.interval.headMotion,
+                                   box: c.box, confidence: c.confidence, headMotion: c.interval.headMotion, speech: c.interval.speech,
                                    droppedFrames: c.droppedFrames, result: result, endReason: endReason, time: time)
     }
 }

@@ -16,6 +16,8 @@ public struct SpottedInterval: Sendable, Equatable {
     /// The frame at which the spotter decided (for the event's latency).
     public var decidedAt: Int
     public var headMotion: Bool
+    /// The run overlapped speech (`SpeechDetector`).
+    public var speech = false
 }
 
 /// The causal apex spotter for one face track (docs/ARCHITECTURE.md section 7 gives
@@ -88,6 +90,11 @@ public struct ApexSpotter: Sendable {
         /// Every displacement given, for the onset, apex and offset at the end.
         var profile = DisplacementProfile()
         var head = 0.0
+        /// Speech was recognised while the run was open, and the largest per-frame score
+        /// of the face above the lower face: a run that speech opened before it was
+        /// recognised moved only the lower face, and is dropped.
+        var speech = false
+        var upperPeak = 0.0
     }
     private var run: Run?
     /// False after a run ends until the average falls below the threshold again: the
@@ -95,8 +102,14 @@ public struct ApexSpotter: Sendable {
     /// start too, so that motion already under way when the track begins is not an event.
     private var armed = false
 
-    public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings()) {
+    /// The region indices of the lower face, which speech moves (`FaceGrid.lowerFace`).
+    public let lowerFace: [Int]
+    private var speech: SpeechDetector
+
+    public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(), lowerFace: [Int] = []) {
         self.settings = settings
+        self.lowerFace = lowerFace
+        speech = SpeechDetector(fps: fps, settings: settings)
         self.fps = fps
         self.gap = max(1, gap)
         smoothingFrames = max(1, Int((settings.smoothing * fps).rounded()))
@@ -135,15 +148,37 @@ public struct ApexSpotter: Sendable {
     /// noise level (`RegionNoise`), or their plain largest with
     /// `settings.equaliseRegions` off or before the levels are learned.
     public func combinedScore(_ regions: [Double]) -> Double {
-        regionNoise.combine(regions)
+        regionNoise.combine(speech.speaking ? masked(regions) : regions)
+    }
+
+    /// Whether the face is talking now (the lower face is then not scored).
+    public var isSpeaking: Bool { speech.speaking }
+
+    /// `regions` with the lower face at 0.
+    private func masked(_ regions: [Double]) -> [Double] {
+        var out = regions
+        for i in lowerFace where i < out.count { out[i] = 0 }
+        return out
     }
 
     /// Feeds frame `frame`'s region scores: the score is `combinedScore(regions)`, the
     /// displacement (region scores between the reference face and this one) is combined
     /// the same way, and quiet frames teach the regions' levels.
-    public mutating func push(frame: Int, regions: [Double], headMotion head: Double = 0, displacement: [Double]? = nil) -> SpottedInterval? {
-        push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
-             regions: regions)
+    ///
+    /// `mouthMotion` (`MotionSample.mouthMotion`) feeds the speech detector: while the
+    /// face talks, the lower face neither scores nor teaches its noise level.
+    public mutating func push(frame: Int, regions: [Double], headMotion head: Double = 0, mouthMotion: Double? = nil,
+                              displacement: [Double]? = nil) -> SpottedInterval? {
+        if let mouth = mouthMotion, settings.detectSpeech, !lowerFace.isEmpty {
+            speech.push(frame: frame, mouth: mouth, learn: run == nil)
+        }
+        if var current = run {
+            if speech.speaking { current.speech = true }
+            current.upperPeak = max(current.upperPeak, regionNoise.combine(masked(regions)))
+            run = current
+        }
+        return push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
+                    regions: regions)
     }
 
     /// Feeds frame `frame`'s score; returns an expression when one has just ended.
@@ -183,7 +218,7 @@ public struct ApexSpotter: Sendable {
         if run == nil && (armed || warmingUp) {
             quietSmoothed.push(smoothed)
             quietRaw.push(score)
-            if let regions { regionNoise.learn(regions) }
+            if let regions { regionNoise.learn(regions, skipping: speech.speaking ? lowerFace : []) }
         }
         // The noise levels move slowly: refresh them twice a second, not every frame.
         if frames % max(1, Int(fps / 2)) == 0 || quietRaw.count == warmUpFrames {
@@ -225,7 +260,8 @@ public struct ApexSpotter: Sendable {
             armed = false
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
             run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
-                      lowThreshold: low, lastAbove: frame, head: head)
+                      lowThreshold: low, lastAbove: frame, head: head, speech: speech.speaking,
+                      upperPeak: regions.map { regionNoise.combine(masked($0)) } ?? smoothed)
         }
         return nil
     }
@@ -366,9 +402,11 @@ public struct ApexSpotter: Sendable {
             kind = duration <= settings.microMax ? .micro : .macro
         }
         if kind == .movement && !settings.reportMovement { return nil }
+        // Speech opened the run before it was recognised: only the lower face moved.
+        if run.speech && !lowerFace.isEmpty && run.upperPeak < run.threshold { return nil }
         return SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
                                peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
-                               headMotion: run.head > settings.headMotionLimit)
+                               headMotion: run.head > settings.headMotionLimit, speech: run.speech)
     }
 
     /// Ends a run in progress (end of stream, shutdown).
@@ -388,6 +426,7 @@ public struct ApexSpotter: Sendable {
         armed = false
         run = nil
         frames = 0
+        speech.reset()
     }
 
     /// Ends a run from the raw scores alone (no displacement was given).

@@ -33,13 +33,13 @@ struct RegionNoise {
     }
 
     /// Learns from a quiet frame's region scores.
-    mutating func learn(_ regions: [Double]) {
+    mutating func learn(_ regions: [Double], skipping skipped: [Int] = []) {
         guard enabled else { return }
         if quiet.count != regions.count {
             quiet = regions.map { _ in SlidingStatistics(capacity: capacity) }
             gains = []
         }
-        for (i, value) in regions.enumerated() { quiet[i].push(value) }
+        for (i, value) in regions.enumerated() where !skipped.contains(i) { quiet[i].push(value) }
     }
 
     /// Recomputes the gains from what was learned (the spotter does this with its noise

@@ -75,5 +75,18 @@ public struct SpotterSettings: Sendable, Equatable {
     /// event's quality.
     public var headMotionLimit = 1.5
 
+    /// Speech (`SpeechDetector`): the mouth's vertical motion changing sign at least
+    /// `speechFlips` times within `speechWindow`, past a dead band of `speechK` times its
+    /// quiet spread (at least `speechMinimumLevel` crop pixels); it lasts `speechHold`
+    /// after the last such window. While it lasts the lower face (`lowerFace` cells) is
+    /// not scored, and an event that overlaps it is marked.
+    public var speechWindow = 1.0
+    public var speechFlips = 4
+    public var speechK = 4.0
+    public var speechMinimumLevel = 0.1
+    public var speechHold = 0.5
+    /// Recognise speech at all.
+    public var detectSpeech = true
+
     public init() {}
 }

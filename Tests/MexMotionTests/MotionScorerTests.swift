@@ -1,45 +1,81 @@
 import Testing
+import Foundation
 @testable import MexMotion
 
-/// The selection behind `median` gives what sorting gave.
-@Suite struct MotionScorerSelectionTests {
-    /// Deterministic values with many ties (quantised) or none.
-    private func values(_ count: Int, seed: UInt64, levels: Int?) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let unit = Float(state >> 40) / Float(1 << 24)
-            return levels.map { Float(Int(unit * Float($0))) } ?? unit * 5
-        }
-    }
-
-    @Test func partitionPutsTheLargestFirst() {
-        for count in [1, 2, 3, 7, 64, 1000, 1201] {
-            for levels in [nil, 1, 3, 40] as [Int?] {
-                for seed in 1...5 as ClosedRange<UInt64> {
-                    var v = values(count, seed: seed, levels: levels)
-                    let sorted = v.sorted(by: >)
-                    let n = max(1, count / 3)
-                    MotionScorer.partitionLargest(&v, count: n)
-                    #expect(v[n - 1] == sorted[n - 1], "count \(count) levels \(String(describing: levels))")
-                    #expect(v[..<n].min() == sorted[n - 1])
-                    #expect(v[..<n].sorted(by: >) == Array(sorted.prefix(n)))
-                }
+/// The head's motion is recovered from a flow field however much of the face an
+/// expression moves, and taken out of the score.
+@Suite struct FlowRegistrationTests {
+    /// A field of head motion `head` plus, inside `expression` (crop pixels), an extra
+    /// motion `push`, and a small deterministic ripple standing for the flow's noise.
+    private func field(_ head: HeadMotion, expression: (x0: Int, y0: Int, x1: Int, y1: Int)? = nil,
+                       push: (Float, Float) = (0, 0), side: Int = 128) -> FlowField {
+        var f = FlowField(width: side, height: side)
+        let c = Double(side) / 2
+        for y in 0..<side {
+            for x in 0..<side {
+                let (u, v) = head.flow(x: Double(x) + 0.5 - c, y: Double(y) + 0.5 - c)
+                var du: Float = 0.02 * Float(((x * 7 + y * 13) % 11) - 5) / 5, dv: Float = 0.02 * Float(((x * 5 + y * 3) % 7) - 3) / 3
+                if let e = expression, x >= e.x0, x < e.x1, y >= e.y0, y < e.y1 { du += push.0; dv += push.1 }
+                f.values[2 * (y * side + x)] = Float(u) + du
+                f.values[2 * (y * side + x) + 1] = Float(v) + dv
             }
         }
+        return f
     }
 
-    @Test func medianMatchesSorting() {
-        for count in [1, 2, 3, 4, 5, 10, 255, 256] {
-            for levels in [nil, 2, 9] as [Int?] {
-                for seed in 1...5 as ClosedRange<UInt64> {
-                    var v = values(count, seed: seed, levels: levels)
-                    let a = v.sorted()
-                    let k = count / 2
-                    let expected = count % 2 == 1 ? a[k] : (a[k - 1] + a[k]) / 2
-                    #expect(MotionScorer.median(&v) == expected, "count \(count)")
-                }
-            }
+    /// Roll 1.5 deg, zoom 2 %, a 4 px shift and 3 % horizontal compression: the sway of
+    /// a seated person between two frames.
+    private let sway: HeadMotion = {
+        let angle = 1.5 * Double.pi / 180, s = 1.02
+        return HeadMotion(tx: 4, ty: -2, a: s * cos(angle) - 1 - 0.03, b: -s * sin(angle), c: s * sin(angle), d: s * cos(angle) - 1)
+    }()
+
+    @Test func affineRecoversSwayUnderAnExpression() {
+        let f = field(sway, expression: (16, 96, 56, 128), push: (0, -2.5))   // a lip corner and chin, 10 % of the crop
+        let fit = FlowRegistration(model: .affine).fit(f)
+        for (x, y) in [(-64.0, -64.0), (64, 64), (0, 0), (-64, 64)] {
+            let (u, v) = fit.flow(x: x, y: y), (eu, ev) = sway.flow(x: x, y: y)
+            #expect(abs(u - eu) < 0.05 && abs(v - ev) < 0.05, "at \(x),\(y): \(u),\(v) vs \(eu),\(ev)")
         }
+        #expect(abs(fit.rollDegrees - 1.5 * 1.02) < 0.05)
+    }
+
+    @Test func translationLeavesRollInTheResidual() {
+        let fit = FlowRegistration(model: .translation, rounds: 0).fit(field(sway))
+        let (u, _) = fit.flow(x: 0, y: -64), (eu, _) = sway.flow(x: 0, y: -64)
+        #expect(abs(u - eu) > 1)
+    }
+
+    @Test func similarityFitsAPureSimilarity() {
+        let angle = -1.0 * Double.pi / 180, s = 0.98
+        let head = HeadMotion(tx: -3, ty: 1, a: s * cos(angle) - 1, b: -s * sin(angle), c: s * sin(angle), d: s * cos(angle) - 1)
+        let fit = FlowRegistration(model: .similarity).fit(field(head, expression: (40, 8, 88, 30), push: (0, -3)))
+        #expect(abs(fit.zoom - head.zoom) < 0.002)
+        #expect(abs(fit.rollDegrees - head.rollDegrees) < 0.05)
+        #expect(abs(fit.tx - head.tx) < 0.05 && abs(fit.ty - head.ty) < 0.05)
+    }
+
+    @Test func cellsWithNoWeightAreIgnored() {
+        // Everything moves right except the left half, which is given no weight.
+        let f = field(HeadMotion(tx: 2), expression: (0, 0, 64, 128), push: (-2, 0))
+        let fit = FlowRegistration(model: .affine).fit(f, prior: { x, _ in x < 64 ? 0 : 1 })
+        #expect(abs(fit.tx - 2) < 0.05 && abs(fit.a) < 0.001)
+    }
+
+    @Test func linearSolverSolvesAndRefusesSingular() {
+        let x = FlowRegistration.solveLinear([2, 1, 0, 1, 3, 1, 0, 1, 4], [3, 5, 5], n: 3)
+        #expect(x.map { zip($0, [1.0, 1.0, 1.0]).allSatisfy { abs($0 - $1) < 1e-12 } } == true)
+        #expect(FlowRegistration.solveLinear([1, 2, 2, 4], [1, 2], n: 2) == nil)
+    }
+}
+
+@Suite struct FaceGridTests {
+    @Test func cellsCoverTheFaceRowByRow() {
+        #expect(FaceGrid.cell(x: 0, y: 0) == 0)
+        #expect(FaceGrid.cell(x: 0.99, y: 0.99) == FaceGrid.cellCount - 1)
+        #expect(FaceGrid.cell(x: 0.5, y: 0.3) == 2 * FaceGrid.columns + 4)   // the glabella is a cell like any other
+        #expect(!FaceGrid.isEye(x: 0.5, y: 0.3))
+        #expect(FaceGrid.isEye(x: 0.31, y: 0.40) && FaceGrid.isEye(x: 0.69, y: 0.42))
+        #expect(Set(FaceGrid.lowerFace).isDisjoint(with: FaceGrid.nearEyes))
     }
 }

@@ -56,6 +56,12 @@ enum { MEXV_INTER_LINEAR = 0, MEXV_INTER_AREA = 1 };
 int mexv_crop_resize(mexv_gray image, mexv_box box, int out_width, int out_height, int interpolation,
                      uint8_t *out, char *error, size_t error_size);
 
+// Resample `image` into an out_width x out_height image: output pixel (x, y) takes the
+// input at (m[0] x + m[1] y + m[2], m[3] x + m[4] y + m[5]) (pixel indices), bilinear,
+// with the border replicated. For re-aligning a face crop with the head's motion.
+int mexv_warp_affine(mexv_gray image, const double *m, int out_width, int out_height, uint8_t *out,
+                     char *error, size_t error_size);
+
 // Resize `image` to out_width x out_height into `out` (packed rows). Shrinking uses
 // cv::INTER_AREA (no aliasing, for detection on a smaller frame); enlarging, INTER_LINEAR.
 int mexv_resize(mexv_gray image, int out_width, int out_height, uint8_t *out,

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import MexSpotting
+
+/// Speech is recognised from the mouth's oscillating vertical motion, opens no event,
+/// and does not hide an expression of the upper face.
+@Suite struct SpeechTests {
+    static let fps = 30.0
+    static let gap = 6
+    /// Two regions: 0 the brows, 1 the lower face.
+    static let lowerFace = [1]
+
+    /// Per frame: the brows' and the lower face's scores and the mouth's signed motion.
+    /// The noise floor is 0.08-0.11 everywhere; speech moves the jaw by `amplitude`
+    /// crop pixels at `hz` during `talk` (seconds); a brow raise of 1.5 px peaks at
+    /// `brow` (0.3 s up and down).
+    static func frames(seconds: Double, talk: [ClosedRange<Double>], hz: Double = 3.5, amplitude: Double = 1.5,
+                       brow: [Double] = [], seed: UInt64 = 3) -> [(regions: [Double], mouth: Double)] {
+        var random = SplitMix(seed: seed)
+        let n = Int(seconds * fps)
+        func jaw(_ i: Int) -> Double {
+            let t = Double(i) / fps
+            return talk.contains { $0.contains(t) } ? amplitude * 0.5 * (1 - cos(2 * .pi * hz * t)) : 0
+        }
+        func browPosition(_ i: Int) -> Double {
+            let t = Double(i) / fps
+            for b in brow where abs(t - b) < 0.15 { return 1.5 * 0.5 * (1 + cos(.pi * (t - b) / 0.15)) }
+            return 0
+        }
+        return (0..<n).map { i in
+            let mouth = i >= gap ? jaw(i) - jaw(i - gap) : 0
+            let browMoved = i >= gap ? abs(browPosition(i) - browPosition(i - gap)) : 0
+            let noise = { 0.08 + 0.03 * random.unit() }
+            return ([noise() + browMoved, noise() + abs(mouth)], mouth + 0.02 * (random.unit() - 0.5))
+        }
+    }
+
+    static func spot(_ frames: [(regions: [Double], mouth: Double)], settings: SpotterSettings = SpotterSettings(),
+                     lowerFace: [Int] = SpeechTests.lowerFace) -> (events: [SpottedInterval], speaking: [Bool]) {
+        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: lowerFace)
+        var events: [SpottedInterval] = [], speaking: [Bool] = []
+        for (i, f) in frames.enumerated() {
+            if let e = spotter.push(frame: i, regions: f.regions, mouthMotion: f.mouth) { events.append(e) }
+            speaking.append(spotter.isSpeaking)
+        }
+        if let e = spotter.flush() { events.append(e) }
+        return (events, speaking)
+    }
+
+    @Test func talkingIsRecognisedAndOpensNoEvent() {
+        let talk = [4.0...6.5, 10.0...11.5, 15.0...18.0]
+        let (events, speaking) = Self.spot(Self.frames(seconds: 22, talk: talk))
+        #expect(events.isEmpty, "\(events)")
+        // Recognised within 0.7 s of each burst's start, and at most 1.3 s after its end (the window and the hold).
+        for burst in talk {
+            let from = Int((burst.lowerBound + 0.7) * Self.fps), to = Int(burst.upperBound * Self.fps)
+            #expect(speaking[from..<to].allSatisfy { $0 }, "burst \(burst)")
+            let after = Int((burst.upperBound + 1.3) * Self.fps)
+            #expect(!speaking[after])
+        }
+        #expect(!speaking[Int(2.0 * Self.fps)])
+    }
+
+    @Test func withoutTheDetectorTalkingMakesEvents() {
+        var settings = SpotterSettings()
+        settings.detectSpeech = false
+        let (events, _) = Self.spot(Self.frames(seconds: 22, talk: [4.0...6.5, 10.0...11.5, 15.0...18.0]), settings: settings)
+        #expect(!events.isEmpty)
+    }
+
+    @Test func aBrowRaiseDuringSpeechStillCountsAndIsMarked() {
+        let (events, _) = Self.spot(Self.frames(seconds: 22, talk: [10.0...14.0], brow: [5.0, 12.5]))
+        #expect(events.count == 2, "\(events)")
+        guard events.count == 2 else { return }
+        #expect(!events[0].speech)
+        #expect(events[1].speech)
+        #expect(abs(Double(events[1].apex) / Self.fps - 12.5) < 0.2)
+    }
+
+    @Test func oneJawDropIsNotSpeech() {
+        // A single open-and-close of the jaw (an expression): at most two sign changes.
+        let (_, speaking) = Self.spot(Self.frames(seconds: 10, talk: [5.0...5.29], hz: 3.5, amplitude: 2))
+        #expect(!speaking.contains(true))
+    }
+}
