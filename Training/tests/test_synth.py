@@ -136,6 +136,12 @@ def test_clips(gen30):
             assert img is not None and img.shape == (480, 640, 3)
 
 
+def gray_diff(a, b):
+    """|a - b| of two BGR frames in grey levels (float)."""
+    g = lambda img: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return np.abs(g(a) - g(b))
+
+
 def clean_renderer(expressions, n=60, subject="astronaut"):
     base, face = faces.frame_subject(faces.load_photo(subject), 170, (320, 215))
     o = render.Options(fps=30, seconds=n / 30, drift=False)
@@ -224,8 +230,131 @@ def test_blink_moves_eyes_only():
     base, face, r = clean_renderer([], n=30)
     r.blink_amp[:] = 0
     r.blink_amp[5] = 1.0
-    diff = np.abs(cv2.cvtColor(r.clean_frame(5), cv2.COLOR_BGR2GRAY).astype(np.float32)
-                  - cv2.cvtColor(base, cv2.COLOR_BGR2GRAY).astype(np.float32))
+    diff = gray_diff(r.clean_frame(5), base)
     x, y, w, h = face.box
     assert diff[y + int(0.3 * h):y + int(0.5 * h), x:x + w].mean() > 3
     assert diff[y + int(0.6 * h):].max() == 0
+
+
+def sway(face_width, seed=1, mode="sway", n=30 * 120, fps=30):
+    return render.head_motion(np.random.default_rng(seed), render.stream(seed, "sway"), n, fps, mode, face_width)
+
+
+def test_head_motion_modes():
+    none, drift, sw = sway(200, mode="none"), sway(200, mode="drift"), sway(200)
+    for h in (none, drift):
+        assert np.all(h.hscale == 1) and h.sudden == []
+    assert np.all(none.tx == 0) and np.all(none.rot == 0) and np.all(none.scl == 1)
+    assert np.abs(drift.tx).max() < 5 and np.abs(drift.rot).max() < 0.6
+    # Sway on top of the same drift: the sway components lie in the documented ranges.
+    dev = lambda a: np.abs(a).max()
+    assert 0.015 - 1e-9 <= dev(sw.hscale - 1) <= 0.03 + 1e-9
+    assert 0.01 - 1e-3 <= dev(sw.scl - drift.scl) <= 0.02 + 1e-3
+    assert 0.75 <= dev(sw.rot - drift.rot) <= 1.5 + 1.5 + 1e-6       # sway roll + held tilts
+    assert 4.0 <= dev(sw.tx - drift.tx) <= 7.0 + 6.0 + 1e-6          # sway + held shifts
+    # Sudden moves: a few per minute, 0.2-0.5 s each, and they are fast (the slow sway is not).
+    assert 2 <= len(sw.sudden) <= 5 * 2 + 3, sw.sudden
+    for s, e, kind, size in sw.sudden:
+        assert 0.2 * 30 - 1 <= e - s <= 0.5 * 30 + 1 and kind in ("shift", "nod", "tilt")
+        assert (0.5 <= abs(size) <= 1.5) if kind == "tilt" else (2.0 <= size <= 6.0)
+    # Deterministic from the seed; a different seed differs.
+    again, other = sway(200), sway(200, seed=2)
+    assert np.array_equal(again.tx, sw.tx) and again.sudden == sw.sudden
+    assert not np.array_equal(other.tx, sw.tx)
+
+
+def test_sway_scales_with_face_width():
+    big, small = sway(200), sway(100)
+    drift = sway(200, mode="drift")        # the drift does not depend on the face width
+    assert np.allclose(big.tx - drift.tx, 2 * (small.tx - drift.tx))
+    assert np.allclose(big.ty - drift.ty, 2 * (small.ty - drift.ty))
+    assert np.array_equal(big.rot, small.rot) and np.array_equal(big.hscale, small.hscale)
+
+
+def test_affine_inverts_head_motion_with_horizontal_scale():
+    base, face, r = clean_renderer([], n=30)
+    r.tx[:] = 3.0
+    r.ty[:] = -2.0
+    r.rot[:] = 1.2
+    r.scl[:] = 1.015
+    r.hscale[:] = 0.97
+    M = r.affine(5)
+    # Forward: q = C + T + R S K (p - C), K = diag(0.97, 1) in the face's frame.
+    a = np.radians(1.2)
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    C, T = np.array([r.cx, r.cy]), np.array([3.0, -2.0])
+    for p in ([r.cx, r.cy], [r.cx + 50, r.cy - 30], [100.0, 400.0]):
+        q = C + T + R @ (1.015 * np.diag([0.97, 1.0]) @ (np.array(p) - C))
+        assert np.allclose(M[:, :2] @ q + M[:, 2], p, atol=1e-9)
+    # The rendered face is narrower by the horizontal scale: a vertical edge 50 px right of the
+    # centre moves to 0.97 * 50.
+    r.tx[:] = r.ty[:] = r.rot[:] = 0
+    r.scl[:] = 1
+    M = r.affine(5)
+    assert np.allclose(M @ [r.cx + 0.97 * 50, r.cy + 10, 1], [r.cx + 50, r.cy + 10], atol=1e-9)
+
+
+def test_speech_bursts_and_syllables():
+    fps, n = 200, 200 * 60
+    rng = np.random.default_rng(4)
+    bursts = render.speech_bursts(rng, n, fps, 0.25)
+    assert all(1.0 * fps - 1 <= e - s <= 3.0 * fps + 1 for s, e in bursts[:-1])
+    total = sum(e - s for s, e in bursts) / fps
+    assert 0.25 * 60 - 0.1 <= total <= 0.25 * 60 + 1.0, total
+    assert all(b0[1] <= a0[0] for b0, a0 in zip(bursts, bursts[1:]))
+    amp, real = render.speech_amplitude(rng, bursts, n, fps, 200.0)
+    assert len(real) == len(bursts)
+    for (s, e), (rs, re) in zip(bursts, real):
+        assert rs == s and s < re <= e and amp[rs] == 0 and amp[re] == 0
+        a = amp[rs:re + 1]
+        assert 1.5 * 0.55 - 1e-6 <= a.max() <= 4.0 + 1e-6, a.max()
+        # Syllables: the mouth closes between them; count the openings.
+        peaks = np.sum((a[1:-1] > a[:-2]) & (a[1:-1] >= a[2:]) & (a[1:-1] > 0.1))
+        rate = peaks / ((re - rs) / fps)
+        assert 2.0 <= rate <= 7.0, rate
+    outside = np.ones(n, bool)
+    for rs, re in real:
+        outside[rs:re + 1] = False
+    assert np.all(amp[outside] == 0)
+    # Half the face width, half the amplitude (same draws).
+    amp2, _ = render.speech_amplitude(np.random.default_rng(9), bursts, n, fps, 100.0)
+    amp4, _ = render.speech_amplitude(np.random.default_rng(9), bursts, n, fps, 200.0)
+    assert np.allclose(amp4, 2 * amp2, atol=1e-5)
+
+
+def test_speech_moves_the_lower_face_only():
+    base, face, r = clean_renderer([], n=30)
+    r.speech_f = au.unit_field("speech", face, base.shape[:2])
+    r.speech_amp[:] = 0
+    r.speech_amp[5] = 3.0
+    diff = gray_diff(r.clean_frame(5), base)
+    x, y, w, h = face.box
+    assert diff[y + int(0.8 * h):y + int(1.2 * h), x:x + w].mean() > 1.0
+    assert diff[:y + int(0.7 * h)].max() == 0            # eyes, brows, nose and upper lip still
+    assert np.array_equal(r.clean_frame(4), base)
+    assert "speech" not in au.UNITS and all("speech" not in c for cs in au.COMBOS.values() for c, _ in cs)
+
+
+def test_conditions_keep_expressions_and_write_speech(tmp_path):
+    """The same seed under --condition calm and webcam: the same annotations (speech and head
+    motion are not annotated and draw from their own streams); webcam writes speech.csv."""
+    common = ["--seconds", "7", "--subjects", "obama", "--videos", "1", "--seed", "8", "--first-onset", "1"]
+    calm, cam = str(tmp_path / "calm"), str(tmp_path / "cam")
+    assert main([calm, *common]) == 0
+    assert main([cam, *common, "--condition", "webcam", "--speech", "0.4"]) == 0
+    assert read_rows(calm) == read_rows(cam) and read_rows(cam)
+    assert not os.path.exists(os.path.join(calm, "speech.csv"))
+    mc = json.load(open(os.path.join(calm, "manifest.json")))
+    mw = json.load(open(os.path.join(cam, "manifest.json")))
+    assert mc["conditions"] == {"head_motion": "drift", "speech": 0.0} and mc["version"] == "2.0"
+    assert mw["conditions"]["head_motion"] == "sway" and mw["conditions"]["speech"] == 0.4
+    vc, vw = mc["videos"][0], mw["videos"][0]
+    assert vc["speech"] == [] and vc["hscale_range"] == [1.0, 1.0] and vc["head_motion"] == "drift"
+    assert vw["head_motion"] == "sway" and vw["hscale_range"][0] < 0.99 < 1.01 < vw["hscale_range"][1]
+    assert vw["speech"] and 0.3 <= vw["speech_fraction"] <= 0.4 + 1.0 / 7 + 0.01
+    with open(os.path.join(cam, "speech.csv"), newline="") as f:
+        lines = f.read().splitlines()
+    assert lines[0] == "video,start,end"
+    assert [[int(v) for v in ln.split(",")[1:]] for ln in lines[1:]] == vw["speech"]
+    assert vw["blinks"] == vc["blinks"] and vw["face_box"] == vc["face_box"]
+    assert len(decode_gray(os.path.join(cam, "videos", vw["file"]))) == vw["frames"]

@@ -7,8 +7,31 @@ optional hold (macro only) and a raised-cosine offset. Nuisances (not annotated,
 manifest where they are events):
   temporal sensor noise   sigma 2-4 grey levels before compression (x264 removes much of it in
                           still areas, as it does with real footage)
-  head drift              slow translation (<= ~1 px/s, a few px in all), rotation (<= ~0.5 deg)
+  head motion             --head-motion (default drift):
+    drift                 slow translation (<= ~1 px/s, a few px in all), rotation (<= ~0.5 deg)
                           and scale (<= ~0.5%) about the face centre
+    sway                  drift plus a seated person's motion (amplitudes for a 200 px face,
+                          scaled with the face width; each the largest value over the video, drawn
+                          per video): translation 4-7 px horizontal, 3-6 px vertical, at 0.1-0.3 Hz
+                          (two sinusoids per axis; up to ~13 px/s), zoom 1-2 %, roll 0.75-1.5 deg,
+                          and a yaw-like horizontal scale of the face about its centre of 1.5-3 %;
+                          plus sudden moves at random times, 2-5 per minute (rate drawn per
+                          video), each over 0.2-0.5 s: a shift of 2-6 px that stays, a nod (down
+                          2-6 px and back) or a tilt of 0.5-1.5 deg that stays (shifts and tilts
+                          turn back once their sum would exceed 6 px / 1.5 deg). They may overlap
+                          expressions. All of it is one affine resampling per frame.
+    none                  a still head (--no-drift)
+  speech                  --speech FRACTION (default 0): bursts of 1-3 s covering about FRACTION
+                          of the video (the last burst is at least 1 s, so the cover may exceed
+                          FRACTION by up to 1 s; none in the first and last 0.5 s), at random
+                          places. In a burst the jaw and lower lip (and a little the lip corners)
+                          open and close once per syllable, 0.5 * (1 - cos(phase)): the syllable
+                          rate is drawn at 3-5.5 Hz per burst and varies by up to +-35 % within it
+                          (kept in 2-7 Hz); each syllable opens to 55-100 % of the burst's depth,
+                          1.5-4 px (drawn per burst, for a 200 px face, scaled with the face
+                          width). A burst ends after its last whole syllable. Speech is not
+                          annotated (it may overlap expressions, which stay in annotations.csv);
+                          its intervals are in the manifest and in speech.csv.
   blinks                  every 2-6 s: the skin above each eye slides down over it (a vertical
                           squash) with a darker lid line; closing 0.10-0.15 s, opening 0.12-0.22 s;
                           kept 0.15 s clear of expressions
@@ -26,18 +49,34 @@ Output
       au      AU12 | AU6+12 | AU4 | AU9 | AU10 | AU4+10 | AU1+2 | AU26 | AU1+2+26
       label   positive (AU6/AU12) | negative (AU4/AU9/AU10) | surprise (AU1+2/AU26)
     With --neutral the file has the header only.
-  OUTDIR/manifest.json       generator version, seed, subjects, fps, and per video: file, subject,
-                             fps, frames, seconds, seed, face box (frame 0, before drift), crf, noise,
-                             blink intervals [start, end] (frames), drift/rotation/gain ranges,
-                             apex intensities (px)
+  OUTDIR/speech.csv          with --speech > 0 (also via --condition): video,start,end per speech
+                             burst (start: the last closed-mouth frame, end: the first one after)
+  OUTDIR/manifest.json       generator version, seed, subjects, fps, condition and its resolved
+                             settings, and per video: file, subject, fps, frames, seconds, seed,
+                             face box (frame 0, before head motion), crf, noise, blink intervals
+                             [start, end] (frames), head_motion, drift_px_max (largest |x| or |y|
+                             translation), rotation_deg_max, zoom_range, hscale_range (the yaw-like
+                             horizontal scale), sudden_moves [start, end, kind, px or deg],
+                             speech [start, end] and speech_fraction, gain range, apex intensities
+                             (px)
   with --clips also:
   OUTDIR/clips/<subject>/<video stem>_eNN/{onset,apex,offset}.jpg
                              full 640x480 BGR frames decoded from the encoded video, JPEG q95
   OUTDIR/clips.csv           subject,clip,video,onset,apex,offset,type,au,label,onset_image,
                              apex_image,offset_image (image paths relative to OUTDIR)
 
-Timing: the first expression starts no earlier than 3 s (3-4.5 s), expressions are separated by
-2-3.5 s of neutral, and the last one ends at least 1 s before the end. Defaults: 24 s at 30 fps
+Conditions: --condition calm|sway|speech|webcam sets the nuisances of a whole set at once:
+  calm    head drift (the original generator; the default)
+  sway    --head-motion sway
+  speech  head drift, --speech 0.25
+  webcam  --head-motion sway, --speech 0.25
+Explicit flags override the preset. Head motion and speech draw from their own random streams
+(per video seed and component), so a seed gives the same faces, expressions, blinks, lighting
+and noise in every condition, and with no new flags the same videos as version 1.1.
+
+Timing: the first expression starts no earlier than 3 s (3-4.5 s; --first-onset), expressions are
+separated by 2-3.5 s of neutral (--min-gap, --max-gap), and the last one ends at least 1 s before
+the end. Defaults: 24 s at 30 fps
 (4-6 expressions), 15 s at >= 100 fps (3-4). The same seed gives the same videos and annotations.
 Apex intensity (the largest displacement of each AU's field; combinations add their fields) at a
 170 px face: micro 1.5-3.5 px, macro 3-7 px, scaled with the real face width; each AU of a
@@ -53,4 +92,4 @@ Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama), fo
 checkout (or --faces DIR / $MEXD_FACES_DIR); hold out whole subjects (never mirrored copies) for
 evaluation.
 """
-VERSION = "1.1"
+VERSION = "2.0"

@@ -61,6 +61,9 @@ def label_of_combo(au):
 #  AU10 upper lip raiser: the upper lip goes up (gated: the lower lip does not move).
 #  AU12 lip corner puller: the lip corners go up and outward.
 #  AU26 jaw drop: lower lip and chin go down (gated: the upper lip does not move).
+#  speech (not an AU, never an expression): the jaw and the lower lip go down, more at the lip, the
+#    lip corners a little down and inward (gated like AU26); the renderer makes it open and close
+#    once per syllable.
 PUSHES = {
     "AU1+2": [("brow_in_l", (0, -1), 0.07, 0), ("brow_in_r", (0, -1), 0.07, 0),
               ("brow_l", (0, -1), 0.08, 0), ("brow_r", (0, -1), 0.08, 0),
@@ -80,11 +83,14 @@ PUSHES = {
              ("cheek_l", (-0.1, -0.3), 0.08, 0.08), ("cheek_r", (0.1, -0.3), 0.08, 0.08)],
     "AU26": [("lower_lip", (0, 1), 0.07, 0), ("chin", (0, 1), 0.12, 0),
              ("corner_l", (0, 0.35), 0.05, 0.02), ("corner_r", (0, 0.35), 0.05, 0.02)],
+    "speech": [("lower_lip", (0, 1), 0.06, 0.01), ("chin", (0, 0.7), 0.1, 0),
+               ("corner_l", (0.12, 0.3), 0.045, 0.02), ("corner_r", (-0.12, 0.3), 0.045, 0.02)],
 }
 
 # Vertical gates (point, +1 keep below / -1 keep above, softness in face heights): a lip AU must
 # not drag the other lip, which a round Gaussian would do.
-GATES = {"AU10": ("corner_l", -1, 0.025), "AU26": ("corner_l", +1, 0.025)}
+GATES = {"AU10": ("corner_l", -1, 0.025), "AU26": ("corner_l", +1, 0.025),
+         "speech": ("corner_l", +1, 0.025)}
 
 
 def unit_field(unit, face, shape):

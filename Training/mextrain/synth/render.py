@@ -1,8 +1,8 @@
-"""Schedules (expressions, blinks, drift, lighting), per-frame rendering and FFmpeg encoding."""
-import json
+"""Schedules (expressions, blinks, head motion, speech, lighting), per-frame rendering and FFmpeg
+encoding."""
 import math
-import os
 import subprocess
+import zlib
 from dataclasses import dataclass, asdict
 
 import cv2
@@ -14,6 +14,22 @@ from . import faces
 NOISE_BANK = 8           # pre-drawn noise fields per video
 NOISE_PAD = 64           # random window offsets into each field
 REF_FACE_WIDTH = 170.0     # intensities below are for this face width and scale with the real one
+WEBCAM_FACE_WIDTH = 200.0  # head-motion and speech amplitudes are for this face width
+HEAD_MOTIONS = ("none", "drift", "sway")
+# --condition presets: calm is the original generator (drift only).
+CONDITIONS = {
+    "calm": dict(head_motion="drift", speech=0.0),
+    "sway": dict(head_motion="sway", speech=0.0),
+    "speech": dict(head_motion="drift", speech=0.25),
+    "webcam": dict(head_motion="sway", speech=0.25),
+}
+
+
+def stream(seed, name):
+    """An independent random generator per video and component. The components added on top of the
+    original generator draw from their own streams, so switching one on does not change the face
+    placement, expressions, blinks, drift, lighting or noise that the same seed gives without it."""
+    return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
 
 
 @dataclass
@@ -48,8 +64,14 @@ class Options:
     face_width: tuple = (155, 195)
     blink_interval_s: tuple = (2.0, 6.0)
     blinks_avoid_expressions: bool = True
-    drift: bool = True
+    drift: bool = True               # False forces head_motion "none"
+    head_motion: str = "drift"       # none | drift | sway
+    speech: float = 0.0              # fraction of the video covered by speech bursts (0 = none)
     preset: str = "veryfast"
+
+    @property
+    def head(self):
+        return self.head_motion if self.drift else "none"
 
 
 def smooth_profile(n_up, n_extra, n_down):
@@ -170,10 +192,166 @@ def smooth_series(rng, n_frames, fps, velocity_px_s, freq_hz=(0.015, 0.07), k=2)
     return out - out[0]
 
 
+def sway_series(rng, n_frames, fps, amplitude, freq_hz=(0.1, 0.3), k=2):
+    """Two sinusoids of freq_hz with random phases, scaled so the largest |value| is amplitude."""
+    t = np.arange(n_frames) / fps
+    out = np.zeros(n_frames)
+    for _ in range(k):
+        out += rng.uniform(0.5, 1.0) * np.sin(2 * np.pi * rng.uniform(*freq_hz) * t + rng.uniform(0, 2 * np.pi))
+    peak = np.abs(out).max()
+    return out * (amplitude / peak) if peak > 0 else out
+
+
+@dataclass
+class HeadMotion:
+    """Per-frame head pose relative to the framed photo: translation (px), roll (deg), zoom and
+    horizontal scale (factors) about the face centre, and the sudden moves in it."""
+    tx: np.ndarray
+    ty: np.ndarray
+    rot: np.ndarray
+    scl: np.ndarray
+    hscale: np.ndarray
+    sudden: list                  # [start, end, kind, size] frames; size px (shift/nod) or deg (tilt)
+
+
+def raised_step(n):
+    """0 -> 1 over n frames (raised cosine), n + 1 values."""
+    return 0.5 * (1 - np.cos(np.pi * np.arange(n + 1) / max(n, 1)))
+
+
+def sudden_moves(rng, n_frames, fps, scale, per_minute=(2.0, 5.0), seconds=(0.2, 0.5),
+                 shift_px=(2.0, 6.0), tilt_deg=(0.5, 1.5)):
+    """Quick moves at random times (exponential gaps, rate drawn per video from per_minute):
+    shift (the head moves by shift_px in a random direction and stays), nod (down by shift_px and
+    back) or tilt (roll by tilt_deg and stays), each over `seconds`. Persistent shifts and tilts
+    turn back towards the start once they add up to more than the largest single move, so the head
+    stays in frame. Returns (dx, dy, droll, events)."""
+    # Persistent offsets (shift, tilt) are held from the end of a move on; nods add a bump.
+    dx, dy, dr, nod = (np.zeros(n_frames) for _ in range(4))
+    events = []
+    rate = rng.uniform(*per_minute) / 60.0
+    t = rng.exponential(1.0 / rate)
+    ox = oy = orot = 0.0
+    while True:
+        n = max(2, int(round(rng.uniform(*seconds) * fps)))
+        s = int(round(t * fps))
+        if s + n >= n_frames:
+            break
+        kind = ("shift", "nod", "tilt")[rng.integers(3)]
+        ramp = raised_step(n)
+        if kind == "tilt":
+            size = rng.uniform(*tilt_deg) * rng.choice([-1, 1])
+            if abs(orot + size) > tilt_deg[1]:
+                size = -size
+            dr[s:s + n + 1] = orot + size * ramp
+            orot += size
+            dr[s + n + 1:] = orot
+        elif kind == "nod":
+            size = rng.uniform(*shift_px) * scale
+            nod[s:s + n + 1] += size * np.sin(np.pi * np.arange(n + 1) / n) ** 2
+        else:
+            size = rng.uniform(*shift_px) * scale
+            ang = rng.uniform(0, 2 * np.pi)
+            mx, my = size * np.cos(ang), size * np.sin(ang)
+            if math.hypot(ox + mx, oy + my) > shift_px[1] * scale:
+                mx, my = -mx, -my
+            dx[s:s + n + 1] = ox + mx * ramp
+            dy[s:s + n + 1] = oy + my * ramp
+            ox, oy = ox + mx, oy + my
+            dx[s + n + 1:] = ox
+            dy[s + n + 1:] = oy
+        events.append([s, s + n, kind, round(float(size), 3)])
+        t = (s + n) / fps + rng.exponential(1.0 / rate)
+    return dx, dy + nod, dr, events
+
+
+def head_motion(rng, sway_rng, n_frames, fps, mode, face_width):
+    """Head pose per frame. `rng` draws the slow drift exactly as the original generator did (also
+    for "none" and "sway", so that the draws after it do not change); "sway" adds, from sway_rng,
+    the motion of a seated person in front of a webcam, amplitudes for a 200 px face scaled with
+    face_width: translation 4-7 px horizontal and 3-6 px vertical at 0.1-0.3 Hz, zoom 1-2 %, roll
+    0.75-1.5 deg, a yaw-like horizontal scale of the face of 1.5-3 % (each the largest deviation
+    over the video, drawn per video), and sudden_moves()."""
+    if mode not in HEAD_MOTIONS:
+        raise ValueError(f"head motion {mode!r} not in {HEAD_MOTIONS}")
+    # Head drift: translation up to ~1 px/s, rotation a few hundredths of a degree per second,
+    # scale a few tenths of a percent, all slow and smooth.
+    v = 0.0 if mode == "none" else 1.0
+    tx = smooth_series(rng, n_frames, fps, 0.8 * v)
+    ty = smooth_series(rng, n_frames, fps, 0.6 * v)
+    rot = smooth_series(rng, n_frames, fps, 0.06 * v)                 # degrees
+    scl = 1.0 + smooth_series(rng, n_frames, fps, 0.0015 * v)
+    hscale = np.ones(n_frames)
+    sudden = []
+    if mode == "sway":
+        k = face_width / WEBCAM_FACE_WIDTH
+        tx = tx + sway_series(sway_rng, n_frames, fps, sway_rng.uniform(4.0, 7.0) * k)
+        ty = ty + sway_series(sway_rng, n_frames, fps, sway_rng.uniform(3.0, 6.0) * k)
+        scl = scl + sway_series(sway_rng, n_frames, fps, sway_rng.uniform(0.01, 0.02))
+        rot = rot + sway_series(sway_rng, n_frames, fps, sway_rng.uniform(0.75, 1.5))
+        hscale = hscale + sway_series(sway_rng, n_frames, fps, sway_rng.uniform(0.015, 0.03))
+        dx, dy, dr, sudden = sudden_moves(sway_rng, n_frames, fps, k)
+        tx, ty, rot = tx + dx, ty + dy, rot + dr
+    return HeadMotion(tx, ty, rot, scl, hscale, sudden)
+
+
+def speech_bursts(rng, n_frames, fps, fraction, seconds=(1.0, 3.0), margin_s=0.5):
+    """Intervals [start, end) in frames of speech bursts of `seconds` each, together covering
+    `fraction` of the video (at most what fits between margin_s from either end), at random places
+    with random pauses between them."""
+    if fraction <= 0:
+        return []
+    avail = n_frames / fps - 2 * margin_s
+    target = min(fraction * n_frames / fps, avail)
+    durs = []
+    while target - sum(durs) > 1e-9:
+        # The last burst is at least seconds[0] long (so the cover may exceed the target by less
+        # than that), unless the video has no room left.
+        d = min(rng.uniform(*seconds), max(target - sum(durs), seconds[0]), avail - sum(durs))
+        if d < 0.3:
+            break
+        durs.append(d)
+    pauses = rng.dirichlet(np.ones(len(durs) + 1)) * max(0.0, avail - sum(durs))
+    out, t = [], margin_s
+    for d, p in zip(durs, pauses):
+        t += p
+        out.append((int(round(t * fps)), int(round((t + d) * fps))))
+        t += d
+    return out
+
+
+def speech_amplitude(rng, bursts, n_frames, fps, face_width, px=(1.5, 4.0), hz=(2.0, 7.0)):
+    """Mouth opening per frame (px at the field's peak) and the bursts' real [start, end] frames
+    (start: the last closed frame, end: the first closed frame again). Within a burst the jaw opens
+    and closes once per syllable: 0.5 * (1 - cos(phase)) with the syllable rate drawn at 3-5.5 Hz
+    per burst and varied by up to +-35 % within it (kept in hz), every syllable its own depth
+    (55-100 % of the burst's px, drawn per burst at 1.5-4 px for a 200 px face); a burst ends
+    after its last whole syllable, so the mouth is closed at both ends."""
+    amp = np.zeros(n_frames, np.float32)
+    k = face_width / WEBCAM_FACE_WIDTH
+    out = []
+    for s, e in bursts:
+        n = e - s
+        wobble = sway_series(rng, n + 1, fps, 1.0, (0.4, 1.5))
+        f = np.clip(rng.uniform(3.0, 5.5) * (1 + 0.35 * wobble), *hz)
+        phase = np.concatenate([[0.0], np.cumsum(f[:-1]) / fps]) * 2 * np.pi
+        syllables = int(phase[-1] // (2 * np.pi))
+        if syllables < 1:
+            continue
+        depth = rng.uniform(0.55, 1.0, syllables) * rng.uniform(*px) * k
+        alive = phase < 2 * np.pi * syllables
+        idx = np.minimum((phase // (2 * np.pi)).astype(int), syllables - 1)
+        a = np.where(alive, 0.5 * (1 - np.cos(phase)) * depth[idx], 0.0)
+        end = s + int(np.argmin(alive))               # first frame past the last syllable
+        amp[s:s + n + 1] = np.maximum(amp[s:s + n + 1], a.astype(np.float32))
+        out.append([int(s), int(end)])
+    return amp, out
+
+
 class Renderer:
     """Renders one video's frames from a framed subject and its schedules."""
 
-    def __init__(self, base, face, rng, n_frames, fps, exprs, o: Options):
+    def __init__(self, base, face, rng, n_frames, fps, exprs, o: Options, seed=0):
         self.base = base
         self.face = face
         self.n = n_frames
@@ -191,13 +369,14 @@ class Renderer:
         for s, nc, no in self.blinks:
             self.blink_amp[s:s + nc + 1] = 0.5 * (1 - np.cos(np.pi * np.arange(nc + 1) / nc))
             self.blink_amp[s + nc:s + nc + no + 1] = 0.5 * (1 + np.cos(np.pi * np.arange(no + 1) / no))
-        # Head drift: translation up to ~1 px/s, rotation a few hundredths of a degree per second,
-        # scale a few tenths of a percent, all slow and smooth.
-        v = 1.0 if o.drift else 0.0
-        self.tx = smooth_series(rng, n_frames, fps, 0.8 * v)
-        self.ty = smooth_series(rng, n_frames, fps, 0.6 * v)
-        self.rot = smooth_series(rng, n_frames, fps, 0.06 * v)                 # degrees
-        self.scl = 1.0 + smooth_series(rng, n_frames, fps, 0.0015 * v)
+        self.head = head_motion(rng, stream(seed, "sway"), n_frames, fps, o.head, float(face.box[2]))
+        self.tx, self.ty, self.rot, self.scl = self.head.tx, self.head.ty, self.head.rot, self.head.scl
+        self.hscale = self.head.hscale
+        # Speech: jaw and lower lip, not an expression (not annotated).
+        srng = stream(seed, "speech")
+        self.speech_amp, self.speech = speech_amplitude(
+            srng, speech_bursts(srng, n_frames, fps, o.speech), n_frames, fps, float(face.box[2]))
+        self.speech_f = aus.unit_field("speech", face, shape) if self.speech else None
         # Lighting: a slow global gain change of a few percent over seconds, plus a small offset.
         self.gain = 1.0 + np.clip(smooth_series(rng, n_frames, fps, 0.02, (0.02, 0.08)), -0.08, 0.08)
         self.bias = np.clip(smooth_series(rng, n_frames, fps, 0.5, (0.02, 0.08)), -4, 4)
@@ -244,16 +423,21 @@ class Renderer:
         b = float(self.blink_amp[i])
         if b > 0:
             d = self.blink_f * b if d is None else d + self.blink_f * b
+        sp = float(self.speech_amp[i])
+        if sp > 0:
+            d = self.speech_f * sp if d is None else d + self.speech_f * sp
         return d
 
     def affine(self, i):
-        """2x3 matrix mapping output pixels to base-frame points (inverse of the head motion, a
-        similarity about the face centre)."""
+        """2x3 matrix mapping output pixels to base-frame points: the inverse of the head motion
+        q = C + T + R S K (p - C) about the face centre C, with roll R, zoom S and the yaw-like
+        horizontal scale K = diag(hscale, 1) applied in the face's own frame (before the roll)."""
         a = math.radians(self.rot[i])
         s = self.scl[i]
         c, sn = math.cos(a) / s, math.sin(a) / s
+        k = 1.0 / self.hscale[i]        # exactly 1.0 without sway: the same matrix as a similarity
         ox, oy = self.cx + self.tx[i], self.cy + self.ty[i]
-        return np.array([[c, sn, self.cx - c * ox - sn * oy],
+        return np.array([[k * c, k * sn, self.cx - k * c * ox - k * sn * oy],
                          [-sn, c, self.cy + sn * ox - c * oy]], np.float64)
 
     def frame(self, i):
@@ -316,7 +500,7 @@ def render_video(path, subject, seed, o: Options):
     base, face = faces.frame_subject(photo, fw, center)
     n_frames = int(round(o.seconds * o.fps))
     exprs = schedule_expressions(rng, n_frames, o)
-    r = Renderer(base, face, rng, n_frames, o.fps, exprs, o)
+    r = Renderer(base, face, rng, n_frames, o.fps, exprs, o, seed)
     crf = int(rng.integers(o.crf[0], o.crf[1] + 1))
     proc = subprocess.Popen(ffmpeg_cmd(path, o.fps, crf, o.preset), stdin=subprocess.PIPE)
     try:
@@ -334,4 +518,9 @@ def render_video(path, subject, seed, o: Options):
                 drift_px_max=round(float(np.abs(np.stack([r.tx, r.ty])).max()), 3),
                 rotation_deg_max=round(float(np.abs(r.rot).max()), 4),
                 gain_range=[round(float(r.gain.min()), 4), round(float(r.gain.max()), 4)])
+    info.update(head_motion=o.head,
+                zoom_range=[round(float(r.scl.min()), 4), round(float(r.scl.max()), 4)],
+                hscale_range=[round(float(r.hscale.min()), 4), round(float(r.hscale.max()), 4)],
+                sudden_moves=r.head.sudden,
+                speech_fraction=round(sum(e - s for s, e in r.speech) / n_frames, 4), speech=r.speech)
     return exprs, info
