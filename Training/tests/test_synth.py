@@ -59,16 +59,36 @@ def test_subjects_are_detected_at_640x480():
 
 
 def test_labels_map_to_aus():
-    expected = {"positive": {"AU6", "AU12"}, "negative": {"AU4", "AU9", "AU10"}, "surprise": {"AU1+2", "AU26"}}
-    for label, combos in au.COMBOS.items():
-        for combo, _ in combos:
-            units = au.split_combo(combo)
-            assert set(units) <= expected[label], (label, combo)
-            assert au.label_of_combo(combo) == label
+    expected = {"positive": {"AU6", "AU12"},
+                "negative": {"AU4", "AU7", "AU9", "AU10", "AU14", "AU15", "AU17"},
+                "surprise": {"AU1+2", "AU5", "AU26"}}
+    classic = {"positive": {"AU6", "AU12"}, "negative": {"AU4", "AU9", "AU10"}, "surprise": {"AU1+2", "AU26"}}
+    for table, allowed in ((au.COMBOS, expected), (au.CLASSIC_COMBOS, classic)):
+        assert list(table) == au.LABELS
+        for label, combos in table.items():
+            for combo, _ in combos:
+                units = au.split_combo(combo)
+                assert set(units) <= allowed[label], (label, combo)
+                assert au.label_of_combo(combo) == label
+    used = {u for cs in au.COMBOS.values() for c, _ in cs for u in au.split_combo(c)}
+    assert used == set(au.UNITS)
     assert au.split_combo("AU1+2+26") == ["AU1+2", "AU26"]
     assert au.split_combo("AU6+12") == ["AU6", "AU12"]
+    assert au.split_combo("AU1+2+5+26") == ["AU1+2", "AU5", "AU26"]
     with pytest.raises(ValueError):
         au.label_of_combo("AU4+12")
+
+
+def test_one_sided_notation():
+    assert au.parse_combo("R12") == ("R", ["AU12"])
+    assert au.parse_combo("L1+2") == ("L", ["AU1+2"])
+    assert au.parse_combo("AU4+7") == (None, ["AU4", "AU7"])
+    assert au.label_of_combo("L14") == "negative" and au.label_of_combo("R1+2+5") == "surprise"
+    assert au.one_sided("AU6+12", "R") == "R6+12" and au.one_sided("AU1+2", "L") == "L1+2"
+    assert au.one_sided("AU1+2+26", "L") is None and au.one_sided("AU9", "R") is None
+    for bad in ("R26", "L17", "X12", "R4+12", "12"):
+        with pytest.raises(ValueError):
+            au.label_of_combo(bad)
 
 
 def test_profile_shape():
@@ -83,6 +103,7 @@ def check_rows(out, rows, fps):
     frames = {v["file"]: v["frames"] for v in man["videos"]}
     assert rows, "no expressions generated"
     combos = {c for cs in au.COMBOS.values() for c, _ in cs}
+    combos |= {au.one_sided(c, side) for c in combos for side in au.SIDES} - {None}
     by_video = {}
     for r in rows:
         on, ap, of = int(r["onset"]), int(r["apex"]), int(r["offset"])
@@ -150,7 +171,9 @@ def clean_renderer(expressions, n=60, subject="astronaut"):
     return base, face, r
 
 
-@pytest.mark.parametrize("combo", ["AU1+2", "AU4", "AU6+12", "AU12", "AU9", "AU10", "AU26"])
+@pytest.mark.parametrize("combo", ["AU1+2", "AU4", "AU6+12", "AU12", "AU9", "AU10", "AU26",
+                                   "AU5", "AU7", "AU14", "AU15", "AU17", "AU15+17", "AU4+7",
+                                   "R12", "L12", "L4+7", "R1+2", "L14", "R15"])
 def test_warp_moves_intended_region_only(combo):
     e = render.Expression(onset=10, apex=16, offset=24, kind="micro", au=combo,
                           label=au.label_of_combo(combo), intensity=3.0, hold_start=16, hold_end=16)
@@ -167,12 +190,24 @@ def test_warp_moves_intended_region_only(combo):
     outside = np.ones(mask.shape, bool)
     outside[max(0, y - h // 4):y + h + int(0.6 * h), max(0, x - w // 4):x + w + w // 4] = False
     assert apex_diff[outside].max() == 0
-    upper = combo in ("AU1+2", "AU4")
-    lower = combo in ("AU10", "AU12", "AU26")
+    side, units = au.parse_combo(combo)
+    upper = set(units) <= {"AU1+2", "AU4", "AU5", "AU7"}
+    lower = set(units) <= {"AU10", "AU12", "AU14", "AU15", "AU17", "AU26"}
     if upper:
         assert apex_diff[y + int(0.7 * h):y + h].max() == 0      # mouth still
     if lower:
         assert apex_diff[y:y + int(0.45 * h)].max() == 0         # brows and eyes still
+    if set(units) <= {"AU5", "AU7"}:
+        # Lids only: the brows stay (nothing moves higher than 0.05 face heights below them).
+        brow = min(face.points[k][1] for k in ("brow_l", "brow_r", "brow_in_l", "brow_in_r"))
+        assert apex_diff[:int(brow - 0.05 * h)].max() == 0
+    if side:
+        # The subject's right is the image's left: the other half of the face stays still.
+        cx = x + w / 2.0
+        still = slice(int(np.ceil(cx + 0.06 * w)) + 1, None) if side == "R" else slice(0, int(cx - 0.06 * w) - 1)
+        assert apex_diff[:, still].max() == 0
+        moving = slice(0, int(cx)) if side == "R" else slice(int(cx), None)
+        assert apex_diff[:, moving][mask[:, moving]].mean() > 2.0
     # Still at onset/offset and in neutral stretches.
     for i in (0, 9, 10, 24, 25, 59):
         assert np.array_equal(r.clean_frame(i), base), i
@@ -338,11 +373,13 @@ def test_speech_moves_the_lower_face_only():
 def test_conditions_keep_expressions_and_write_speech(tmp_path):
     """The same seed under --condition calm and webcam: the same annotations (speech and head
     motion are not annotated and draw from their own streams); webcam writes speech.csv."""
-    common = ["--seconds", "7", "--subjects", "obama", "--videos", "1", "--seed", "8", "--first-onset", "1"]
+    common = ["--seconds", "7", "--subjects", "obama", "--videos", "1", "--seed", "8", "--first-onset", "1",
+              "--aus", "extended", "--one-sided", "0.5"]
     calm, cam = str(tmp_path / "calm"), str(tmp_path / "cam")
     assert main([calm, *common]) == 0
     assert main([cam, *common, "--condition", "webcam", "--speech", "0.4"]) == 0
     assert read_rows(calm) == read_rows(cam) and read_rows(cam)
+    assert all(au.label_of_combo(r["au"]) == r["label"] for r in read_rows(cam))
     assert not os.path.exists(os.path.join(calm, "speech.csv"))
     mc = json.load(open(os.path.join(calm, "manifest.json")))
     mw = json.load(open(os.path.join(cam, "manifest.json")))
@@ -358,3 +395,24 @@ def test_conditions_keep_expressions_and_write_speech(tmp_path):
     assert [[int(v) for v in ln.split(",")[1:]] for ln in lines[1:]] == vw["speech"]
     assert vw["blinks"] == vc["blinks"] and vw["face_box"] == vc["face_box"]
     assert len(decode_gray(os.path.join(cam, "videos", vw["file"]))) == vw["frames"]
+
+
+def test_extended_aus_and_one_sided_schedule():
+    """--aus extended draws the new AUs and one-sided forms; with the classic table and no one-sided
+    forms the schedule is the original one, and the one-sided draws do not move the timing."""
+    n = 30 * 600
+    classic = render.schedule_expressions(np.random.default_rng(3), n, render.Options(max_expressions=200))
+    ext = render.schedule_expressions(np.random.default_rng(3), n,
+                                      render.Options(max_expressions=200, aus="extended", one_sided=0.2),
+                                      render.stream(3, "sides"))
+    assert len(classic) == len(ext) > 100
+    assert [(e.onset, e.apex, e.offset, e.label) for e in classic] == [(e.onset, e.apex, e.offset, e.label) for e in ext]
+    classic_combos = {c for cs in au.CLASSIC_COMBOS.values() for c, _ in cs}
+    assert {e.au for e in classic} <= classic_combos
+    units = {u for e in ext for u in au.split_combo(e.au)}
+    assert {"AU5", "AU7", "AU14", "AU15", "AU17"} <= units
+    sided = [e for e in ext if au.parse_combo(e.au)[0]]
+    sidable = [e for e in ext if au.parse_combo(e.au)[0] or au.one_sided(e.au, "L")]
+    assert 0.1 < len(sided) / len(sidable) < 0.3, (len(sided), len(sidable))
+    assert {au.parse_combo(e.au)[0] for e in sided} == {"L", "R"}
+    assert all(au.label_of_combo(e.au) == e.label for e in ext)

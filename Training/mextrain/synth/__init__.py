@@ -46,8 +46,16 @@ Output
       apex    0-based frame of full intensity (the middle of the hold for a macro-expression)
       offset  0-based frame; the first frame back at neutral (inclusive interval onset..offset)
       type    micro (offset-onset 0.2-0.45 s) | macro (0.65-4.0 s)
-      au      AU12 | AU6+12 | AU4 | AU9 | AU10 | AU4+10 | AU1+2 | AU26 | AU1+2+26
-      label   positive (AU6/AU12) | negative (AU4/AU9/AU10) | surprise (AU1+2/AU26)
+      au      --aus classic (default): AU12 | AU6+12 | AU4 | AU9 | AU10 | AU4+10 | AU1+2 | AU26 |
+                AU1+2+26
+              --aus extended adds: AU4+7 | AU7 | AU14 | AU15 | AU17 | AU15+17 | AU4+15 | AU1+2+5 |
+                AU1+2+5+26 | AU5, and one-sided forms (FACS notation): the combination's "AU"
+                becomes L or R, the SUBJECT's left or right side (for a camera that does not
+                mirror, R is the image's left), e.g. R12, L6+12, R1+2, L4+7, R14; the other half of
+                the face does not move. Midline AUs (AU9, AU17, AU26) and combinations with them
+                stay bilateral. Probability --one-sided (default 0.2 with extended, else 0).
+      label   positive (AU6/AU12) | negative (AU4/AU7/AU9/AU10/AU14/AU15/AU17) |
+              surprise (AU1+2/AU5/AU26)
     With --neutral the file has the header only.
   OUTDIR/speech.csv          with --speech > 0 (also via --condition): video,start,end per speech
                              burst (start: the last closed-mouth frame, end: the first one after)
@@ -82,7 +90,15 @@ Apex intensity (the largest displacement of each AU's field; combinations add th
 170 px face: micro 1.5-3.5 px, macro 3-7 px, scaled with the real face width; each AU of a
 combination gets 75-100% of it and the face's sides differ by up to +-25% (manifest: the nominal
 value). Labels are drawn from a shuffled bag so the three
-classes stay balanced; 60% of expressions are micro (--micro-fraction).
+classes stay balanced; 60% of expressions are micro (--micro-fraction). AUs (au.py): AU1+2 brows
+up; AU4 inner brows down and together; AU5 upper lids up; AU6 cheeks up; AU7 lower lids up and
+inward; AU9 nose sides and upper lip up; AU10 upper lip up; AU12 lip corners up and out; AU14 lip
+corners back (a little out) with a crease beyond each corner; AU15 lip corners down; AU17 chin up,
+lower lip pushed up; AU26 jaw and lower lip down. The extended table's weights: positive AU12 0.5,
+AU6+12 0.5; negative AU4 0.15, AU9/AU10/AU4+10/AU4+7/AU14/AU15/AU15+17 0.1 each, AU7/AU17/AU4+15
+0.05 each; surprise AU1+2 0.3, AU26 0.15, AU1+2+26 0.2, AU1+2+5 0.15, AU1+2+5+26 0.1, AU5 0.1.
+A seed gives the same expression times and labels with either table and any --one-sided (the
+one-sided draw has its own random stream); blinks, drift and noise differ between the tables.
 
 Examples (from Training/, with the venv's python):
   python -m mextrain.synth /tmp/synth --fps 30 200 --videos 3 2 --subjects astronaut obama --seed 1

@@ -60,10 +60,14 @@ def options(a, fps, seconds):
     c = conditions(a)
     if not 0 <= c["speech"] <= 1:
         raise SystemExit("--speech takes a fraction in 0..1")
+    one_sided = a.one_sided if a.one_sided is not None else (0.2 if a.aus == "extended" else 0.0)
+    if not 0 <= one_sided <= 1:
+        raise SystemExit("--one-sided takes a probability in 0..1")
     return Options(fps=float(fps), seconds=float(seconds), neutral=bool(a.neutral),
                    micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
                    first_onset_s=a.first_onset, min_gap_s=a.min_gap, max_gap_s=a.max_gap,
                    preset=a.preset, head_motion=c["head_motion"], speech=c["speech"],
+                   aus=a.aus, one_sided=one_sided,
                    noise_sigma=tuple(a.noise), crf=tuple(a.crf))
 
 
@@ -160,6 +164,12 @@ def main(argv=None):
                         "compression, sudden moves)")
     p.add_argument("--speech", type=float, default=None, metavar="FRACTION",
                    help="share of each video with (unannotated) speech bursts, e.g. 0.25 (default 0)")
+    p.add_argument("--aus", choices=["classic", "extended"], default="classic",
+                   help="combination table: classic (version 1's, default) or extended (adds AU5, AU7, "
+                        "AU14, AU15, AU17 and one-sided forms)")
+    p.add_argument("--one-sided", type=float, default=None, metavar="P",
+                   help="probability of a one-sided (L/R) form of a bilateral combination "
+                        "(default 0.2 with --aus extended, else 0)")
     p.add_argument("--no-drift", action="store_true", help="no head motion at all, as --head-motion none")
     p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     p.add_argument("--noise", type=float, nargs=2, default=[2.0, 4.0], metavar=("LO", "HI"),

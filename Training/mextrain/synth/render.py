@@ -67,6 +67,8 @@ class Options:
     drift: bool = True               # False forces head_motion "none"
     head_motion: str = "drift"       # none | drift | sway
     speech: float = 0.0              # fraction of the video covered by speech bursts (0 = none)
+    aus: str = "classic"             # classic | extended: the combination table (au.AU_SETS)
+    one_sided: float = 0.0           # probability that a combination is drawn one-sided (L/R)
     preset: str = "veryfast"
 
     @property
@@ -82,7 +84,9 @@ def smooth_profile(n_up, n_extra, n_down):
     return np.concatenate([up, np.ones(n_extra), down[1:]])
 
 
-def schedule_expressions(rng, n_frames, o: Options):
+def schedule_expressions(rng, n_frames, o: Options, sides_rng=None):
+    """Expressions in time order. One-sided forms are drawn from sides_rng, so that with
+    one_sided 0 the draws from rng are those of the original generator."""
     if o.neutral:
         return []
     fps = o.fps
@@ -110,8 +114,10 @@ def schedule_expressions(rng, n_frames, o: Options):
         if not labels:      # balanced classes: draw from a shuffled bag of the three labels
             labels = list(rng.permutation(aus.LABELS))
         label = labels.pop()
-        combos, weights = zip(*aus.COMBOS[label])
+        combos, weights = zip(*aus.AU_SETS[o.aus][label])
         au = combos[rng.choice(len(combos), p=np.array(weights) / sum(weights))]
+        if o.one_sided > 0 and sides_rng.random() < o.one_sided:
+            au = aus.one_sided(au, aus.SIDES[sides_rng.integers(2)]) or au
         px = rng.uniform(*(o.micro_px if micro else o.macro_px))
         hold_start = onset + n_up
         hold_end = hold_start + n_extra
@@ -403,10 +409,8 @@ class Renderer:
         each other: each AU of a combination gets 75-100% of the intensity, and the two sides of the
         face differ by up to +-25% (a smooth left/right ramp), so that no two are the same."""
         f = None
-        for u in aus.split_combo(e.au):
-            if u not in cache:
-                cache[u] = aus.unit_field(u, face, shape)
-            g = cache[u] * rng.uniform(0.75, 1.0)
+        for g in aus.sided_unit_fields(e.au, face, shape, cache):
+            g = g * rng.uniform(0.75, 1.0)
             f = g if f is None else f + g
         cx, fw = face.box[0] + face.box[2] / 2.0, float(face.box[2])
         xs = np.arange(shape[1], dtype=np.float32)
@@ -499,7 +503,7 @@ def render_video(path, subject, seed, o: Options):
     center = (320 + rng.uniform(-20, 20), 215 + rng.uniform(-15, 15))
     base, face = faces.frame_subject(photo, fw, center)
     n_frames = int(round(o.seconds * o.fps))
-    exprs = schedule_expressions(rng, n_frames, o)
+    exprs = schedule_expressions(rng, n_frames, o, stream(seed, "sides"))
     r = Renderer(base, face, rng, n_frames, o.fps, exprs, o, seed)
     crf = int(rng.integers(o.crf[0], o.crf[1] + 1))
     proc = subprocess.Popen(ffmpeg_cmd(path, o.fps, crf, o.preset), stdin=subprocess.PIPE)
