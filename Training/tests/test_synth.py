@@ -371,20 +371,21 @@ def test_speech_moves_the_lower_face_only():
 
 
 def test_conditions_keep_expressions_and_write_speech(tmp_path):
-    """The same seed under --condition calm and webcam: the same annotations (speech and head
-    motion are not annotated and draw from their own streams); webcam writes speech.csv."""
+    """The same seed under --condition calm and webcam (without frame drops, which renumber the
+    frames): the same annotations (speech, head motion and the other nuisances are not annotated
+    and draw from their own streams); webcam writes speech.csv; explicit flags override."""
     common = ["--seconds", "7", "--subjects", "obama", "--videos", "1", "--seed", "8", "--first-onset", "1",
               "--aus", "extended", "--one-sided", "0.5"]
     calm, cam = str(tmp_path / "calm"), str(tmp_path / "cam")
     assert main([calm, *common]) == 0
-    assert main([cam, *common, "--condition", "webcam", "--speech", "0.4"]) == 0
+    assert main([cam, *common, "--condition", "webcam", "--speech", "0.4", "--nuisances", "exposure,flicker,hand"]) == 0
     assert read_rows(calm) == read_rows(cam) and read_rows(cam)
     assert all(au.label_of_combo(r["au"]) == r["label"] for r in read_rows(cam))
     assert not os.path.exists(os.path.join(calm, "speech.csv"))
     mc = json.load(open(os.path.join(calm, "manifest.json")))
     mw = json.load(open(os.path.join(cam, "manifest.json")))
-    assert mc["conditions"] == {"head_motion": "drift", "speech": 0.0} and mc["version"] == "2.0"
-    assert mw["conditions"]["head_motion"] == "sway" and mw["conditions"]["speech"] == 0.4
+    assert mc["conditions"] == {"head_motion": "drift", "speech": 0.0, "nuisances": []} and mc["version"] == "2.0"
+    assert mw["conditions"] == {"head_motion": "sway", "speech": 0.4, "nuisances": ["exposure", "flicker", "hand"]}
     vc, vw = mc["videos"][0], mw["videos"][0]
     assert vc["speech"] == [] and vc["hscale_range"] == [1.0, 1.0] and vc["head_motion"] == "drift"
     assert vw["head_motion"] == "sway" and vw["hscale_range"][0] < 0.99 < 1.01 < vw["hscale_range"][1]
@@ -394,6 +395,7 @@ def test_conditions_keep_expressions_and_write_speech(tmp_path):
     assert lines[0] == "video,start,end"
     assert [[int(v) for v in ln.split(",")[1:]] for ln in lines[1:]] == vw["speech"]
     assert vw["blinks"] == vc["blinks"] and vw["face_box"] == vc["face_box"]
+    assert vw["nuisances"] == ["exposure", "flicker", "hand"] and "dropped" not in vw and "flicker_hz" in vw
     assert len(decode_gray(os.path.join(cam, "videos", vw["file"]))) == vw["frames"]
 
 
@@ -416,3 +418,163 @@ def test_extended_aus_and_one_sided_schedule():
     assert 0.1 < len(sided) / len(sidable) < 0.3, (len(sided), len(sidable))
     assert {au.parse_combo(e.au)[0] for e in sided} == {"L", "R"}
     assert all(au.label_of_combo(e.au) == e.label for e in ext)
+
+
+def test_defaults_give_version_1_1_output(tmp_path):
+    """With no new flags a seed gives what version 1.1 of the generator gave (values recorded from
+    it: annotations, blinks, crf, noise, face box, intensities, drift)."""
+    out = str(tmp_path)
+    assert main([out, "--seconds", "14", "--subjects", "hopper", "--videos", "1", "--seed", "21"]) == 0
+    rows = [[r[k] for k in HEADER[1:]] for r in read_rows(out)]
+    assert rows == [["102", "107", "112", "micro", "AU6+12", "positive"],
+                    ["172", "177", "182", "micro", "AU1+2", "surprise"],
+                    ["258", "262", "266", "micro", "AU10", "negative"],
+                    ["360", "367", "373", "micro", "AU1+2+26", "surprise"]]
+    v = json.load(open(os.path.join(out, "manifest.json")))["videos"][0]
+    assert v["blinks"] == [[121, 128], [211, 221], [385, 393]] and v["crf"] == 23 and v["noise_sigma"] == 2.804
+    assert v["face_box"] == [211, 123, 189, 189] and v["intensities_px"] == [1.942, 3.121, 2.811, 2.095]
+    assert v["drift_px_max"] == 2.73 and v["nuisances"] == [] and v["speech"] == [] and v["sudden_moves"] == []
+    assert not os.path.exists(os.path.join(out, "speech.csv"))
+
+
+def test_exposure_and_white_balance_steps():
+    fps, n = 30, 30 * 600
+    g, events = render.exposure_steps(np.random.default_rng(2), n, fps)
+    assert 2 * 10 * 0.6 <= len(events) <= 4 * 10 * 1.5, len(events)
+    assert {e[2] for e in events} == {"exposure", "white_balance"}
+    still = np.ones(n, bool)
+    for s, e, kind, d in events:
+        assert 0.3 * fps - 1 <= e - s <= 1.0 * fps + 1
+        step = g[s] - 1                          # the jump, at the first frame of the event
+        if kind == "exposure":
+            assert 0.05 * 0.9 <= abs(step[0]) <= 0.15 and np.allclose(step, step[0])
+        else:
+            assert 0.05 * 0.9 <= abs(step[0]) <= 0.15 and step[1] == 0 and step[0] * step[2] < 0
+        assert np.allclose(g[e], 1) and np.all(np.abs(g[s:e + 1] - 1) <= 0.15 + 1e-9)
+        still[s:e] = False
+    assert np.all(g[still] == 1)
+
+
+@pytest.mark.parametrize("fps", [25, 30, 35, 200])
+def test_mains_flicker_alias(fps):
+    n = fps * 10
+    seen = set()
+    for seed in range(6):
+        f, info = render.mains_flicker(np.random.default_rng(seed), n, fps)
+        light = 2 * info["mains_hz"]
+        expect = abs(light - fps * round(light / fps))       # e.g. 100 Hz at 30 fps: 10 Hz
+        assert info["flicker_hz"] == pytest.approx(expect) and info["mains_hz"] in (50, 60)
+        assert 0.01 <= info["flicker_amplitude"] <= 0.03
+        seen.add(info["mains_hz"])
+        # The frame-rate samples of the 100/120 Hz light are the alias: the peak of its spectrum.
+        spec = np.abs(np.fft.rfft(f - f.mean()))
+        freqs = np.fft.rfftfreq(n, 1.0 / fps)
+        if expect == 0:
+            assert np.ptp(f) < 1e-9           # an exact multiple of the frame rate: a constant offset
+        elif expect < fps / 2:
+            assert freqs[np.argmax(spec)] == pytest.approx(expect, abs=0.11)
+            assert 2 * spec.max() / n == pytest.approx(info["flicker_amplitude"], rel=0.02)
+        else:                                  # at Nyquist: alternate frames, by m * sin(phase)
+            assert np.allclose(f[2::2], f[0]) and np.allclose(f[1::2], 2 - f[0])
+    assert seen == {50, 60}
+
+
+def test_hand_passes_in_front_of_the_face():
+    base, face = faces.frame_subject(faces.load_photo("biden"), 190, (320, 215))
+    fps, n = 30, 30 * 300
+    hands = render.hand_passes(np.random.default_rng(5), n, fps, base, face)
+    assert 5 <= len(hands) <= 2 * 5 * 1.5, len(hands)
+    x, y, w, h = face.box
+    for hand in hands[:4]:
+        assert 0.5 * fps - 1 <= hand.end - hand.start <= 1.5 * fps + 1
+        # Out of the frame at both ends, over part of the face at mid-time.
+        for i in (hand.start, hand.end):
+            assert np.array_equal(render.composite_hand(base.copy(), hand, i, fps), base)
+        # Skin on skin is hard to see: measure the cover on a black frame.
+        black = np.zeros_like(base)
+        mid = render.composite_hand(black.copy(), hand, (hand.start + hand.end) // 2, fps)
+        covered = mid.max(axis=2) > 40
+        assert 0.1 < covered[y:y + h, x:x + w].mean() < 0.95, covered[y:y + h, x:x + w].mean()
+        tx, ty = (int(v) for v in face.points[hand.target])
+        assert covered[ty - 20:ty + 21, tx - 20:tx + 21].mean() > 0.5, hand.target
+
+
+def test_mp4_frame_durations(tmp_path):
+    from mextrain.synth import mp4times
+    import subprocess
+    path = str(tmp_path / "v.mp4")
+    frames = [np.full((48, 64, 3), 10 * i, np.uint8) for i in range(12)]
+    cmd = render.ffmpeg_cmd(path, 30, 20, "veryfast", w=64, h=48, vfr=True)
+    subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
+    durations = [1 / 30] * 12
+    durations[3] = 3 / 30                    # two frames lost after the fourth
+    durations[7] = 0.9 / 30
+    ticks = mp4times.set_frame_durations(path, durations)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts,duration",
+                            "-of", "csv=p=0", path], capture_output=True, text=True, check=True).stdout.split()
+    pts = [int(line.split(",")[0]) for line in probe]
+    assert pts == ticks and pts[:6] == [0, 3000, 6000, 9000, 18000, 21000] and pts[8] - pts[7] == 2700
+    assert len(decode_gray(path)) == 12
+    fast = str(tmp_path / "fast.mp4")
+    subprocess.run(render.ffmpeg_cmd(fast, 30, 20, "veryfast", w=64, h=48), input=b"".join(f.tobytes() for f in frames),
+                   check=True)
+    with pytest.raises(ValueError):
+        mp4times.set_frame_durations(fast, durations)      # +faststart: the movie box comes first
+    with pytest.raises(ValueError):
+        mp4times.set_frame_durations(path, durations[:-1])
+
+
+def test_frame_drops_renumber_annotations(tmp_path):
+    """With drops: the container's timestamps keep real time (gaps where frames were lost), the
+    annotations are decoded-frame indices, and the decoded frame at each annotated index is the
+    frame rendered for it."""
+    import subprocess
+    # 35 fps: the flicker of both 50 and 60 Hz mains is visible (5 or 15 Hz), a per-frame
+    # brightness pattern to check the alignment of the decoded frames with.
+    fps = 35
+    common = ["--seconds", "9", "--subjects", "astronaut", "--videos", "1", "--seed", "4", "--first-onset", "1",
+              "--min-gap", "0.5", "--max-gap", "1", "--fps", str(fps)]
+    plain, dropped = str(tmp_path / "plain"), str(tmp_path / "drops")
+    assert main([plain, *common, "--nuisances", "flicker"]) == 0
+    assert main([dropped, *common, "--nuisances", "drops,flicker"]) == 0
+    v = json.load(open(os.path.join(dropped, "manifest.json")))["videos"][0]
+    lost = v["dropped"]
+    n = 9 * fps
+    assert lost and v["frames"] == v["frames_rendered"] - len(lost) == n - len(lost)
+    path = os.path.join(dropped, "videos", v["file"])
+    fd, fp = decode_gray(path), decode_gray(os.path.join(plain, "videos", v["file"]))
+    assert len(fd) == v["frames"] and len(fp) == n
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts",
+                            "-of", "csv=p=0", path], capture_output=True, text=True, check=True).stdout.split()
+    pts = np.array([int(p) for p in probe]) / render.TIMESCALE
+    kept = np.setdiff1d(np.arange(n), lost)
+    # Each frame at its nominal time plus a jitter of at most a quarter frame interval.
+    assert np.all(np.abs(pts - kept / fps) <= 0.25 / fps + 1e-4)
+    gaps = np.diff(pts) * fps
+    assert np.all(gaps[np.diff(kept) > 1] > 1.4) and np.all(gaps[np.diff(kept) == 1] < 1.6)
+    # Decoded frame k is rendered frame kept[k]: its mean brightness follows the flicker of that
+    # frame, not of its neighbour.
+    md = np.array([f.mean() for f in fd])
+    mp = np.array([f.mean() for f in fp])
+    assert np.abs(md - mp[kept]).mean() < 0.3 * np.abs(md[:-1] - mp[kept[:-1] + 1]).mean()
+    rp, rd = read_rows(plain), read_rows(dropped)
+    assert len(rp) == len(rd) >= 3
+    for a, b in zip(rp, rd):
+        assert a["au"] == b["au"] and a["type"] == b["type"]
+        for key in ("onset", "apex", "offset"):
+            j, k = int(a[key]), int(b[key])
+            assert j not in lost and kept[k] == j
+
+
+def test_webcam_condition_has_everything(tmp_path):
+    out = str(tmp_path)
+    assert main([out, "--condition", "webcam", "--seconds", "4", "--subjects", "biden", "--videos", "1",
+                 "--seed", "3", "--fps", "30", "--max-expressions", "1", "--first-onset", "1"]) == 0
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["conditions"] == {"head_motion": "sway", "speech": 0.25, "nuisances": list(render.NUISANCES)}
+    v = m["videos"][0]
+    assert v["head_motion"] == "sway" and v["speech"] and "flicker_hz" in v and "dropped" in v
+    assert len(decode_gray(os.path.join(out, "videos", v["file"]))) == v["frames"]
+    for bad in (["--nuisances", "rain"], ["--speech", "2"], ["--min-gap", "3", "--max-gap", "2"]):
+        with pytest.raises(SystemExit):
+            main([str(tmp_path / "bad"), "--subjects", "biden", *bad])

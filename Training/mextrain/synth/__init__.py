@@ -37,6 +37,46 @@ manifest where they are events):
                           kept 0.15 s clear of expressions
   lighting                slow global gain (<= +-8%) and offset (<= +-4 grey levels)
   compression             ffmpeg libx264 -preset veryfast, yuv420p, crf 20-23 (default GOP)
+  camera nuisances        --nuisances exposure,flicker,hand,drops | all | none (default none);
+                          event times are exponential gaps at a rate drawn per video:
+    exposure              auto-exposure and white-balance corrections, 2-4 per minute: the gain
+                          jumps by 5-15 % (exposure: all channels; white balance: blue by the
+                          step, red 50-100 % of it the other way, green unchanged) and settles
+                          back over 0.3-1 s (raised cosine); manifest exposure_events [start (the
+                          jump), end (back at 1), kind, [b, g, r] step]
+    flicker               lamps on 50 or 60 Hz mains (drawn per video): brightness 1 + m sin(...)
+                          with m 1-3 %, the 100/120 Hz light sampled at the frame times, i.e. a
+                          sinusoid at the alias |f - fps * round(f / fps)| (100 Hz: 10 Hz at 30 fps,
+                          100 Hz at 200 fps (alternate frames); 120 Hz: 0 Hz at 30 fps, a constant
+                          offset, 80 Hz at 200 fps); manifest mains_hz, flicker_hz,
+                          flicker_amplitude
+    hand                  a hand reaching in front of the face and back, 1-2 per minute, each
+                          0.5-1.5 s: a skin-coloured hand shape (palm, fingers, thumb, wrist; the
+                          cheeks' median colour at 80-105 %), 1.1-1.4 face widths long, blurred at
+                          its edges and along its motion, comes from outside the frame (below or
+                          the side, within +-70 deg of straight down), covers a facial point
+                          (nose, lips, chin, a cheek or an eye) at mid-time and goes back; not
+                          annotated; manifest hands [start, end, facial point]
+    drops                 lost frames and timestamp jitter: single frames dropped with a
+                          probability of 1-3 % (drawn per video) and bursts of 2-5 frames at 1-3
+                          per minute; an expression's onset, apex and offset frames are never
+                          dropped. Each written frame's timestamp is its nominal time (index / fps
+                          before dropping) plus a jitter (Gaussian, sigma 3-8 % of the frame
+                          interval, drawn per video, cut at +-25 %), so the container's pts keep
+                          real time with gaps where frames were lost (variable frame rate; the
+                          nominal frame rate stays the stream's r_frame_rate, while avg_frame_rate,
+                          which OpenCV reports as the fps, is lower). The frames are
+                          rendered at their nominal times; the jitter is in the timestamps only.
+                          These videos are encoded without B-frames and without +faststart, and
+                          their MP4 sample durations are then rewritten (mp4times.py), as
+                          FFmpeg 5.1 takes no per-frame timestamps with raw frames from a pipe.
+                          Frame numbers: mexd numbers frames in decoded order, so with drops every
+                          frame number in annotations.csv, speech.csv, clips and the manifest
+                          (blinks, speech, sudden moves, exposure events, hands) is a
+                          decoded-frame index: a start or onset maps to the last written frame at
+                          or before it, an end or offset to the first written frame at or after
+                          it. The manifest lists frames (written), frames_rendered, dropped (the
+                          lost frames' indices before dropping) and timestamp_jitter.
 
 Output
   OUTDIR/videos/<subject>_<fps>fps_<nn>.mp4          (<subject>_<fps>fps_neutral_<nn>.mp4 with --neutral)
@@ -66,7 +106,7 @@ Output
                              translation), rotation_deg_max, zoom_range, hscale_range (the yaw-like
                              horizontal scale), sudden_moves [start, end, kind, px or deg],
                              speech [start, end] and speech_fraction, gain range, apex intensities
-                             (px)
+                             (px), nuisances and their fields (above)
   with --clips also:
   OUTDIR/clips/<subject>/<video stem>_eNN/{onset,apex,offset}.jpg
                              full 640x480 BGR frames decoded from the encoded video, JPEG q95
@@ -77,10 +117,12 @@ Conditions: --condition calm|sway|speech|webcam sets the nuisances of a whole se
   calm    head drift (the original generator; the default)
   sway    --head-motion sway
   speech  head drift, --speech 0.25
-  webcam  --head-motion sway, --speech 0.25
-Explicit flags override the preset. Head motion and speech draw from their own random streams
-(per video seed and component), so a seed gives the same faces, expressions, blinks, lighting
-and noise in every condition, and with no new flags the same videos as version 1.1.
+  webcam  --head-motion sway, --speech 0.25, --nuisances all
+Explicit flags override the preset (e.g. --condition webcam --nuisances exposure,flicker,hand).
+Head motion, speech and each camera nuisance draw from their own random streams (per video seed
+and component), so a seed gives the same faces, expressions, blinks, lighting and noise in every
+condition (with drops, renumbered as above), and with no new flags the same videos and
+annotations as version 1.1.
 
 Timing: the first expression starts no earlier than 3 s (3-4.5 s; --first-onset), expressions are
 separated by 2-3.5 s of neutral (--min-gap, --max-gap), and the last one ends at least 1 s before

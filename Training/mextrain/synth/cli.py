@@ -14,7 +14,7 @@ import numpy as np
 
 from . import VERSION, __doc__ as DOC
 from . import faces
-from .render import CONDITIONS, HEAD_MOTIONS, Options, render_video
+from .render import CONDITIONS, HEAD_MOTIONS, NUISANCES, Options, render_video
 
 HEADER = ["video", "onset", "apex", "offset", "type", "au", "label"]
 SPEECH_HEADER = ["video", "start", "end"]
@@ -53,6 +53,14 @@ def conditions(a):
         c["head_motion"] = "none"
     if a.speech is not None:
         c["speech"] = a.speech
+    if a.nuisances is not None:
+        names = [] if a.nuisances == "none" else list(NUISANCES) if a.nuisances == "all" else \
+            [n for n in a.nuisances.split(",") if n]
+        unknown = [n for n in names if n not in NUISANCES]
+        if unknown:
+            raise SystemExit(f"unknown nuisances {unknown}; known: {', '.join(NUISANCES)}, all, none")
+        c["nuisances"] = tuple(n for n in NUISANCES if n in names)
+    c["nuisances"] = list(c["nuisances"])
     return c
 
 
@@ -67,7 +75,7 @@ def options(a, fps, seconds):
                    micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
                    first_onset_s=a.first_onset, min_gap_s=a.min_gap, max_gap_s=a.max_gap,
                    preset=a.preset, head_motion=c["head_motion"], speech=c["speech"],
-                   aus=a.aus, one_sided=one_sided,
+                   nuisances=tuple(c["nuisances"]), aus=a.aus, one_sided=one_sided,
                    noise_sigma=tuple(a.noise), crf=tuple(a.crf))
 
 
@@ -157,13 +165,16 @@ def main(argv=None):
     p.add_argument("--first-onset", type=float, default=3.0, metavar="SECONDS",
                    help="the first expression starts 0-1.5 s after this (default 3)")
     p.add_argument("--condition", choices=list(CONDITIONS), default="calm",
-                   help="preset of head motion and speech (default calm: the original "
+                   help="preset of head motion, speech and camera nuisances (default calm: the original "
                         "drift only); the flags below override it")
     p.add_argument("--head-motion", choices=HEAD_MOTIONS, default=None,
                    help="none | drift (slow, default) | sway (seated person: sway, zoom, roll, yaw-like "
                         "compression, sudden moves)")
     p.add_argument("--speech", type=float, default=None, metavar="FRACTION",
                    help="share of each video with (unannotated) speech bursts, e.g. 0.25 (default 0)")
+    p.add_argument("--nuisances", default=None, metavar="LIST",
+                   help=f"camera nuisances, comma-separated from {','.join(NUISANCES)}, or all, or none "
+                        "(default none)")
     p.add_argument("--aus", choices=["classic", "extended"], default="classic",
                    help="combination table: classic (version 1's, default) or extended (adds AU5, AU7, "
                         "AU14, AU15, AU17 and one-sided forms)")
