@@ -578,3 +578,17 @@ def test_webcam_condition_has_everything(tmp_path):
     for bad in (["--nuisances", "rain"], ["--speech", "2"], ["--min-gap", "3", "--max-gap", "2"]):
         with pytest.raises(SystemExit):
             main([str(tmp_path / "bad"), "--subjects", "biden", *bad])
+
+
+def test_dense_schedule_gives_enough_micro_expressions():
+    """--min-gap 1 --max-gap 2 --micro-fraction 1 --max-expressions 100: a 60 s video holds more
+    than 25 micro-expressions, so two videos per frame rate give the 50 an evaluation wants."""
+    for fps in (30, 200):
+        o = render.Options(fps=fps, seconds=60, micro_fraction=1.0, min_gap_s=1.0, max_gap_s=2.0, max_expressions=100)
+        n = int(60 * fps)
+        ex = render.schedule_expressions(np.random.default_rng(1), n, o)
+        assert len(ex) > 25 and all(e.kind == "micro" for e in ex)
+        assert all(b.onset - a.offset >= 1.0 * fps - 1 for a, b in zip(ex, ex[1:]))
+        assert ex[-1].offset + fps <= n
+        # Blinks still find room between them.
+        assert len(render.schedule_blinks(np.random.default_rng(1), n, fps, ex, o)) >= 5

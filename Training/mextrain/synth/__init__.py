@@ -146,6 +146,11 @@ Examples (from Training/, with the venv's python):
   python -m mextrain.synth /tmp/synth --fps 30 200 --videos 3 2 --subjects astronaut obama --seed 1
   python -m mextrain.synth /tmp/neutral --neutral 600 --subjects biden --videos 1
   python -m mextrain.synth /tmp/clips --clips --videos 10 --jobs 2
+  python -m mextrain.synth /tmp/webcam --condition webcam --aus extended --fps 30 200 --seconds 60 \
+      --videos 1 --max-expressions 100 --min-gap 1 --max-gap 2 --micro-fraction 1 --jobs 2
+    (more than 25 micro-expressions per 60 s video, so over 50 per frame rate from the four
+    subjects; with the default gaps and 60% micro a 60 s video holds about 14 expressions, and the
+    default --max-expressions 6 caps it at 6)
 Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama), found from this
 checkout (or --faces DIR / $MEXD_FACES_DIR); hold out whole subjects (never mirrored copies) for
 evaluation.
