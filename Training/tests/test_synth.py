@@ -489,10 +489,10 @@ def test_hand_passes_in_front_of_the_face():
         assert 0.5 * fps - 1 <= hand.end - hand.start <= 1.5 * fps + 1
         # Out of the frame at both ends, over part of the face at mid-time.
         for i in (hand.start, hand.end):
-            assert np.array_equal(render.composite_hand(base.copy(), hand, i, fps), base)
+            assert np.array_equal(render.composite_hand(base.copy(), hand, i), base)
         # Skin on skin is hard to see: measure the cover on a black frame.
         black = np.zeros_like(base)
-        mid = render.composite_hand(black.copy(), hand, (hand.start + hand.end) // 2, fps)
+        mid = render.composite_hand(black.copy(), hand, (hand.start + hand.end) // 2)
         covered = mid.max(axis=2) > 40
         assert 0.1 < covered[y:y + h, x:x + w].mean() < 0.95, covered[y:y + h, x:x + w].mean()
         tx, ty = (int(v) for v in face.points[hand.target])
@@ -592,3 +592,29 @@ def test_dense_schedule_gives_enough_micro_expressions():
         assert ex[-1].offset + fps <= n
         # Blinks still find room between them.
         assert len(render.schedule_blinks(np.random.default_rng(1), n, fps, ex, o)) >= 5
+
+
+def test_nuisances_are_deterministic_from_the_seed():
+    base, face = faces.frame_subject(faces.load_photo("obama"), 180, (320, 215))
+    n, fps = 30 * 120, 30
+
+    def draw(seed):
+        g, ev = render.exposure_steps(render.stream(seed, "exposure"), n, fps)
+        f, info = render.mains_flicker(render.stream(seed, "flicker"), n, fps)
+        hands = render.hand_passes(render.stream(seed, "hand"), n, fps, base, face)
+        drop = render.frame_drops(render.stream(seed, "drops"), n, fps, {100, 101})
+        dur, sigma = render.frame_durations(render.stream(seed, "timing"), np.flatnonzero(~drop), fps)
+        return (g, ev, f, info, [(h.start, h.end, h.target) for h in hands], [h.path for h in hands], drop, dur)
+
+    def same(x, y):
+        if isinstance(x, np.ndarray):
+            return np.array_equal(x, y)
+        if isinstance(x, list) and x and isinstance(x[0], np.ndarray):
+            return len(x) == len(y) and all(np.array_equal(p, q) for p, q in zip(x, y))
+        return x == y
+
+    a, b, c = draw(7), draw(7), draw(8)
+    assert all(same(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0]) and not np.array_equal(a[6], c[6]) and a[4] != c[4]
+    assert not a[6][100] and not a[6][101] and not a[6][0] and not a[6][-1]
+    assert 0.01 <= a[6].mean() <= 0.03 + 0.01

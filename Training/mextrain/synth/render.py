@@ -229,6 +229,21 @@ def raised_step(n):
     return 0.5 * (1 - np.cos(np.pi * np.arange(n + 1) / max(n, 1)))
 
 
+def event_times(rng, n_frames, fps, per_minute, seconds):
+    """Start frames and lengths (frames) of events at random times: exponential gaps at a rate
+    drawn per video from per_minute, lengths from seconds, none overlapping or past the end."""
+    rate = rng.uniform(*per_minute) / 60.0
+    t = rng.exponential(1.0 / rate)
+    out = []
+    while True:
+        n = max(2, int(round(rng.uniform(*seconds) * fps)))
+        s = int(round(t * fps))
+        if s + n >= n_frames:
+            return out
+        out.append((s, n))
+        t = (s + n) / fps + rng.exponential(1.0 / rate)
+
+
 def sudden_moves(rng, n_frames, fps, scale, per_minute=(2.0, 5.0), seconds=(0.2, 0.5),
                  shift_px=(2.0, 6.0), tilt_deg=(0.5, 1.5)):
     """Quick moves at random times (exponential gaps, rate drawn per video from per_minute):
@@ -239,14 +254,8 @@ def sudden_moves(rng, n_frames, fps, scale, per_minute=(2.0, 5.0), seconds=(0.2,
     # Persistent offsets (shift, tilt) are held from the end of a move on; nods add a bump.
     dx, dy, dr, nod = (np.zeros(n_frames) for _ in range(4))
     events = []
-    rate = rng.uniform(*per_minute) / 60.0
-    t = rng.exponential(1.0 / rate)
     ox = oy = orot = 0.0
-    while True:
-        n = max(2, int(round(rng.uniform(*seconds) * fps)))
-        s = int(round(t * fps))
-        if s + n >= n_frames:
-            break
+    for s, n in event_times(rng, n_frames, fps, per_minute, seconds):
         kind = ("shift", "nod", "tilt")[rng.integers(3)]
         ramp = raised_step(n)
         if kind == "tilt":
@@ -271,7 +280,6 @@ def sudden_moves(rng, n_frames, fps, scale, per_minute=(2.0, 5.0), seconds=(0.2,
             dx[s + n + 1:] = ox
             dy[s + n + 1:] = oy
         events.append([s, s + n, kind, round(float(size), 3)])
-        t = (s + n) / fps + rng.exponential(1.0 / rate)
     return dx, dy + nod, dr, events
 
 
@@ -358,21 +366,6 @@ def speech_amplitude(rng, bursts, n_frames, fps, face_width, px=(1.5, 4.0), hz=(
     return amp, out
 
 
-def event_times(rng, n_frames, fps, per_minute, seconds):
-    """Start frames and lengths (frames) of events at random times: exponential gaps at a rate
-    drawn per video from per_minute, lengths from seconds, none overlapping or past the end."""
-    rate = rng.uniform(*per_minute) / 60.0
-    t = rng.exponential(1.0 / rate)
-    out = []
-    while True:
-        n = max(2, int(round(rng.uniform(*seconds) * fps)))
-        s = int(round(t * fps))
-        if s + n >= n_frames:
-            return out
-        out.append((s, n))
-        t = (s + n) / fps + rng.exponential(1.0 / rate)
-
-
 def exposure_steps(rng, n_frames, fps, per_minute=(2.0, 4.0), step=(0.05, 0.15), settle_s=(0.3, 1.0)):
     """Per-frame BGR gain (n, 3) of auto-exposure and white-balance corrections: at random times the
     gain jumps by 5-15 % (exposure: all channels alike; white balance: blue by the step, red by
@@ -417,7 +410,7 @@ class Hand:
     start: int
     end: int
     target: str
-    alpha: np.ndarray          # float32 (S, S) coverage, fingers pointing along `direction`
+    alpha: np.ndarray          # float32 (S, S) coverage, fingers towards the frame's inside
     colour: np.ndarray         # float32 (S, S, 3) BGR
     path: np.ndarray           # (end - start + 1, 2) template centre per frame
 
@@ -466,7 +459,7 @@ def hand_passes(rng, n_frames, fps, base, face, per_minute=(1.0, 2.0), seconds=(
     return out
 
 
-def composite_hand(img, hand, i, fps):
+def composite_hand(img, hand, i):
     """Alpha-blends the hand at frame i over img (in place), with a motion blur along its motion
     of half the distance it moves in one frame (an exposure of half the frame time)."""
     k = i - hand.start
@@ -650,7 +643,7 @@ class Renderer:
         # 1M normals per frame), added with saturation.
         for hand in self.hands:
             if hand.start <= i <= hand.end:
-                img = composite_hand(img, hand, i, self.fps)
+                img = composite_hand(img, hand, i)
         if self.wb is None and self.flicker is None:
             lut = np.clip(np.arange(256) * self.gain[i] + self.bias[i] + 0.5, 0, 255).astype(np.uint8)
         else:
