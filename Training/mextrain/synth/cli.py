@@ -14,9 +14,10 @@ import numpy as np
 
 from . import VERSION, __doc__ as DOC
 from . import faces
-from .render import Options, render_video
+from .render import CONDITIONS, HEAD_MOTIONS, NUISANCES, Options, render_video
 
 HEADER = ["video", "onset", "apex", "offset", "type", "au", "label"]
+SPEECH_HEADER = ["video", "start", "end"]
 CLIPS_HEADER = ["subject", "clip", "video", "onset", "apex", "offset", "type", "au", "label",
                 "onset_image", "apex_image", "offset_image"]
 
@@ -43,6 +44,41 @@ def _job(args):
     return exprs, info
 
 
+def conditions(a):
+    """The --condition preset's settings with every explicitly given flag on top."""
+    c = dict(CONDITIONS[a.condition])
+    if a.head_motion is not None:
+        c["head_motion"] = a.head_motion
+    if a.no_drift:
+        c["head_motion"] = "none"
+    if a.speech is not None:
+        c["speech"] = a.speech
+    if a.nuisances is not None:
+        names = [] if a.nuisances == "none" else list(NUISANCES) if a.nuisances == "all" else \
+            [n for n in a.nuisances.split(",") if n]
+        unknown = [n for n in names if n not in NUISANCES]
+        if unknown:
+            raise SystemExit(f"unknown nuisances {unknown}; known: {', '.join(NUISANCES)}, all, none")
+        c["nuisances"] = tuple(n for n in NUISANCES if n in names)
+    c["nuisances"] = list(c["nuisances"])
+    return c
+
+
+def options(a, fps, seconds):
+    c = conditions(a)
+    if not 0 <= c["speech"] <= 1:
+        raise SystemExit("--speech takes a fraction in 0..1")
+    one_sided = a.one_sided if a.one_sided is not None else (0.2 if a.aus == "extended" else 0.0)
+    if not 0 <= one_sided <= 1:
+        raise SystemExit("--one-sided takes a probability in 0..1")
+    return Options(fps=float(fps), seconds=float(seconds), neutral=bool(a.neutral),
+                   micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
+                   first_onset_s=a.first_onset, min_gap_s=a.min_gap, max_gap_s=a.max_gap,
+                   preset=a.preset, head_motion=c["head_motion"], speech=c["speech"],
+                   nuisances=tuple(c["nuisances"]), aus=a.aus, one_sided=one_sided,
+                   noise_sigma=tuple(a.noise), crf=tuple(a.crf))
+
+
 def plan(a):
     subjects = a.subjects or faces.available_subjects()
     missing = [s for s in subjects if s not in faces.available_subjects()]
@@ -56,10 +92,7 @@ def plan(a):
         seconds = a.seconds if a.seconds else default_seconds(fps, a.neutral)
         if a.neutral:
             seconds = a.neutral
-        opts = Options(fps=float(fps), seconds=float(seconds), neutral=bool(a.neutral),
-                       micro_fraction=a.micro_fraction, max_expressions=a.max_expressions,
-                       preset=a.preset, drift=not a.no_drift, noise_sigma=tuple(a.noise),
-                       crf=tuple(a.crf))
+        opts = options(a, fps, seconds)
         for subject in subjects:
             for k in range(n_videos):
                 name = f"{subject}_{fps:g}fps_{'neutral_' if a.neutral else ''}{k:02d}.mp4"
@@ -125,7 +158,30 @@ def main(argv=None):
                    help="also write onset/apex/offset frames of every expression to OUTDIR/clips + clips.csv")
     p.add_argument("--micro-fraction", type=float, default=0.6, help="share of micro-expressions (default 0.6)")
     p.add_argument("--max-expressions", type=int, default=6, help="per video (default 6)")
-    p.add_argument("--no-drift", action="store_true", help="no head drift (debugging)")
+    p.add_argument("--min-gap", type=float, default=2.0, metavar="SECONDS",
+                   help="least neutral time between expressions (default 2)")
+    p.add_argument("--max-gap", type=float, default=3.5, metavar="SECONDS",
+                   help="most neutral time between expressions (default 3.5)")
+    p.add_argument("--first-onset", type=float, default=3.0, metavar="SECONDS",
+                   help="the first expression starts 0-1.5 s after this (default 3)")
+    p.add_argument("--condition", choices=list(CONDITIONS), default="calm",
+                   help="preset of head motion, speech and camera nuisances (default calm: the original "
+                        "drift only); the flags below override it")
+    p.add_argument("--head-motion", choices=HEAD_MOTIONS, default=None,
+                   help="none | drift (slow, default) | sway (seated person: sway, zoom, roll, yaw-like "
+                        "compression, sudden moves)")
+    p.add_argument("--speech", type=float, default=None, metavar="FRACTION",
+                   help="share of each video with (unannotated) speech bursts, e.g. 0.25 (default 0)")
+    p.add_argument("--nuisances", default=None, metavar="LIST",
+                   help=f"camera nuisances, comma-separated from {','.join(NUISANCES)}, or all, or none "
+                        "(default none)")
+    p.add_argument("--aus", choices=["classic", "extended"], default="classic",
+                   help="combination table: classic (version 1's, default) or extended (adds AU5, AU7, "
+                        "AU14, AU15, AU17 and one-sided forms)")
+    p.add_argument("--one-sided", type=float, default=None, metavar="P",
+                   help="probability of a one-sided (L/R) form of a bilateral combination "
+                        "(default 0.2 with --aus extended, else 0)")
+    p.add_argument("--no-drift", action="store_true", help="no head motion at all, as --head-motion none")
     p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     p.add_argument("--noise", type=float, nargs=2, default=[2.0, 4.0], metavar=("LO", "HI"),
                    help="sensor noise sigma range in grey levels, drawn per video (default 2 4)")
@@ -138,6 +194,8 @@ def main(argv=None):
     if a.faces:
         os.environ["MEXD_FACES_DIR"] = os.path.abspath(a.faces)   # read by faces.faces_dir()
 
+    if a.min_gap > a.max_gap or a.min_gap < 0:
+        raise SystemExit("need 0 <= --min-gap <= --max-gap")
     outdir = a.outdir
     os.makedirs(os.path.join(outdir, "videos"), exist_ok=True)
     subjects, jobs = plan(a)
@@ -168,8 +226,17 @@ def main(argv=None):
             rows_by_video.append((name, subj, rows))
             info["file"] = name
             info["intensities_px"] = [e.intensity for e in exprs]
+    # Speech is not an expression: its bursts go to their own file, for evaluations that want to
+    # look at detections during speech.
+    if any(opts.speech > 0 for _, _, _, opts in jobs):
+        with open(os.path.join(outdir, "speech.csv"), "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(SPEECH_HEADER)
+            for (name, _, _, _), (_, info) in zip(jobs, results):
+                w.writerows([name, s, e] for s, e in info["speech"])
 
     manifest = dict(generator="mextrain.synth", version=VERSION, seed=a.seed, subjects=subjects,
+                    condition=a.condition, conditions=conditions(a),
                     fps=[float(x) for x in a.fps], neutral=bool(a.neutral), videos_per_subject=a.videos,
                     annotation_header=HEADER, frame_size=[faces.FRAME_W, faces.FRAME_H],
                     elapsed_s=round(time.time() - t0, 1),
