@@ -80,7 +80,10 @@ def options(a, fps, seconds):
 
 
 def plan(a):
-    subjects = a.subjects or faces.available_subjects()
+    if getattr(a, "split", None):
+        subjects = faces.subjects_in_split(a.split)
+    else:
+        subjects = a.subjects or faces.available_subjects()
     missing = [s for s in subjects if s not in faces.available_subjects()]
     if missing:
         raise SystemExit(f"unknown subjects {missing}; available: {faces.available_subjects()}")
@@ -150,8 +153,12 @@ def main(argv=None):
                    help="seconds per video (default 24 at 30 fps, 15 at >= 100 fps)")
     p.add_argument("--fps", type=float, nargs="+", default=[30.0], help="frame rates (default 30; e.g. --fps 30 200)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--subjects", nargs="+", default=None,
-                   help=f"subject photos to use (default all: {' '.join(faces.available_subjects())})")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--subjects", nargs="+", default=None,
+                     help=f"subject photos to use (default all: {' '.join(faces.available_subjects())})")
+    who.add_argument("--split", choices=faces.SPLITS, default=None,
+                     help="every subject of this split of mextrain/synth/registry.json (tune on train only; "
+                          "test is for final evaluation)")
     p.add_argument("--neutral", type=float, default=None, metavar="SECONDS",
                    help="expression-free videos of SECONDS (noise, drift, blinks, lighting only)")
     p.add_argument("--clips", action="store_true",

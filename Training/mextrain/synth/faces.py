@@ -1,9 +1,15 @@
-"""Subjects (committed face photos), Haar face boxes, 640x480 framing and facial region layout.
+"""Subjects (committed face photos), their registry, Haar face boxes, 640x480 framing and facial
+region layout.
 
-Each photo in Tests/Fixtures/faces is one subject (one identity). Regions (brows, eyes, cheeks,
-nose, lips, chin) are placed relative to the OpenCV Haar frontal-face box, which is what mexd
-itself sees, with the eye centres refined by OpenCV's eye cascade when it finds a plausible pair.
+Each photo in Tests/Fixtures/faces is one subject (one identity), listed with its source, licence
+and fixed split (train, dev, calibration, test) in registry.json beside this file. Regions (brows,
+eyes, cheeks, nose, lips, chin) are placed relative to the OpenCV Haar frontal-face box, which is
+what mexd itself sees, with the eye centres refined by OpenCV's eye cascade when it finds a
+plausible pair.
 """
+import functools
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +31,41 @@ def faces_dir():
     return Path(__file__).resolve().parents[3] / "Tests" / "Fixtures" / "faces"
 
 
+REGISTRY = Path(__file__).with_name("registry.json")
+SPLITS = ("train", "dev", "calibration", "test")
+
+
+@functools.lru_cache(maxsize=None)
+def _registry_data():
+    with open(REGISTRY, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def registry():
+    """Registered subjects by name: person, source, licence, split (see registry.json)."""
+    return {s["name"]: s for s in _registry_data()["subjects"]}
+
+
+def subjects_in_split(split):
+    """Names of the registered subjects in one split, sorted (whether or not their photo is here)."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; splits: {', '.join(SPLITS)}")
+    return sorted(name for name, s in registry().items() if s["split"] == split)
+
+
+def deal_splits(names):
+    """The split rule for a new batch of subjects (registry.json, split_rule): sorted by the SHA-256
+    of the name, dealt test, calibration, train, test, ... Returns {name: split}. A fixed hash
+    rather than a choice keeps anyone from picking test faces that suit the detector."""
+    order = sorted(names, key=lambda n: hashlib.sha256(n.encode("utf-8")).hexdigest())
+    deal = ("test", "calibration", "train")
+    return {n: deal[i % len(deal)] for i, n in enumerate(order)}
+
+
 def available_subjects():
+    """Subjects whose photo is in faces_dir(), sorted: every registered subject whose photo is
+    there, and any other photo in a --faces folder of one's own (the committed folder holds
+    registered photos only; tests/test_faces.py checks that)."""
     return sorted(p.stem for p in faces_dir().glob("*.jpg"))
 
 
