@@ -151,8 +151,12 @@ Examples (from Training/, with the venv's python):
     (more than 25 micro-expressions per 60 s video, so over 50 per frame rate from the four
     subjects; with the default gaps and 60% micro a 60 s video holds about 14 expressions, and the
     default --max-expressions 6 caps it at 6)
-Subjects: every Tests/Fixtures/faces/*.jpg (astronaut, biden, hopper, obama), found from this
-checkout (or --faces DIR / $MEXD_FACES_DIR); hold out whole subjects (never mirrored copies) for
-evaluation.
+Subjects: every Tests/Fixtures/faces/*.jpg, each registered in mextrain/synth/registry.json with
+its source, licence and a fixed split (train: astronaut obama; dev: biden hopper; calibration:
+vanrossum; test: giunchedi), found from this checkout (or --faces DIR / $MEXD_FACES_DIR);
+--split NAME renders one split. Tune only on train, hold out whole subjects (never mirrored copies)
+for evaluation, and keep test for the final one. Videos of giunchedi and vanrossum are CC BY-SA
+adaptations (attribution in Tests/Fixtures/faces/README.md).
+  python -m mextrain.synth /tmp/tune --split train --videos 3
 """
 VERSION = "2.0"
