@@ -83,12 +83,21 @@ public enum ConfigSchema {
                 "A run whose face has been still this long without coming back to the reference is over."),
         .number("search_margin", .nonNegative, maximum: 60, \.searchMargin, "Onset and offset are searched at most this far before and after the run."),
         .number("min_duration", .nonNegative, maximum: 60, \.minDuration, "Shorter than this from onset to offset is movement."),
+        .number("maximum_score", .positive, maximum: 1000, \.maximumScore,
+                "A run whose averaged motion peaks above this (pixels of the 128 px crop over flow_span) is movement: an occlusion or a sudden turn."),
         .number("micro_max", .positive, maximum: 60, \.microMax, "Up to this long is a micro-expression."),
         .number("macro_max", .positive, maximum: 60, \.macroMax, "Up to this long is a macro-expression; longer is movement."),
         .bool("equalise_regions", \.equaliseRegions, "Scale each facial region's motion to the regions' common noise level before the largest is taken."),
         .bool("report_movement", \.reportMovement, "Also report movement as events of kind \"movement\"."),
         .number("head_motion_limit", .positive, maximum: 1000, \.headMotionLimit,
-                "Head translation above this (pixels per 0.1 s) flags an event's quality.head_motion."),
+                "Head motion above this (pixels of the 128 px crop over flow_span, anywhere in the crop) flags an event's quality.head_motion."),
+        .bool("detect_speech", \.detectSpeech, "Recognise speech from the mouth's oscillating motion; while it lasts the lower face is not scored."),
+        .number("speech_window", .positive, maximum: 60, \.speechWindow, "Speech: the mouth's motion changes direction speech_flips times within this span."),
+        .integer("speech_flips", minimum: 2, maximum: 1000, \.speechFlips, "Speech: changes of direction of the mouth's motion needed within speech_window."),
+        .number("speech_k", .nonNegative, maximum: 1000, \.speechK, "Speech: the mouth's motion counts past speech_k times its quiet spread."),
+        .number("speech_minimum_level", .nonNegative, maximum: 1000, \.speechMinimumLevel,
+                "Speech: and past at least this much (pixels of the 128 px crop)."),
+        .number("speech_hold", .nonNegative, maximum: 60, \.speechHold, "Speech lasts this long after its last window."),
     ], check: { r, s in
         // Durations sort events into kinds, so the bounds must be in order.
         if s.minDuration >= s.microMax {

@@ -20,16 +20,22 @@ public struct MotionSample: Sendable, Equatable {
     /// The eyes moved much more than the brows: a blink. The cells next to the eyes
     /// (`FaceGrid.nearEyes`) are then left out of `countedScores`, and so of `score`.
     public var blink: Bool
-    /// The mean vertical residual motion of the mouth and chin (`FaceGrid.mouth`),
-    /// signed (down is positive): the signal speech is recognised from.
+    /// The vertical residual motion of the window inside `FaceGrid.mouth` that moved
+    /// most, signed (down is positive): the signal speech is recognised from.
     public var mouthMotion = 0.0
     /// The largest mean residual over the windows centred on the eyes, and over the
     /// brows (`FaceGrid.brows`): what `blink` was decided from.
     public var eyeMotion = 0.0
     public var browMotion = 0.0
 
-    /// The cell scores that count towards `score`: those a blink covered are 0.
+    /// The head moved more than `MotionScorer.fastHeadLimit` between the two faces: the
+    /// flow of the face's own motion cannot be told from the head's, and no cell counts.
+    public var fastHead = false
+
+    /// The cell scores that count towards `score`: those a blink covered are 0, and all
+    /// are when the head moved too fast.
     public var countedScores: [Double] {
+        if fastHead { return [Double](repeating: 0, count: regionScores.count) }
         guard blink else { return regionScores }
         var counted = regionScores
         for i in FaceGrid.nearEyes where i < counted.count { counted[i] = 0 }
@@ -54,10 +60,15 @@ public final class MotionScorer {
     public static let windowStride = 2
     /// Eye motion above this multiple of the brows', and above `blinkMinimum` crop
     /// pixels, marks a blink. On the generated faces a blink's frames measured 1.6 to 16
-    /// times the brows (most above 2), brow raises 1.0 to 1.3 and brow lowerers up to
-    /// 1.7, since both drag the skin above the eyes along.
+    /// times the brows (most above 2) and 1.4 to 4 px at its height; brow raises and
+    /// lowerers 1.0 to 1.7 times (they drag the skin above the eyes along), and a cheek
+    /// raise (AU6), which moves the lower lids, up to 6 times but under 0.6 px.
     public static let blinkRatio = 2.0
-    public static let blinkMinimum = 0.3
+    /// Head motion (`HeadMotion.largestMotion`, crop pixels over the flow's span) above
+    /// which a frame is not scored: 8 px is a turn of about a fifth of the face per
+    /// second at 30 fps, five times a seated person's sway.
+    public static let fastHeadLimit = 8.0
+    public static let blinkMinimum = 0.8
 
     private let flow: DenseOpticalFlow
     public let registration: FlowRegistration
@@ -66,6 +77,8 @@ public final class MotionScorer {
     private var integralV: [Double] = []
     /// Per window position (row-major over the window grid): its cell, or -1 on an eye.
     private let windowCells: [Int]
+    /// Per window position: whether it lies inside `FaceGrid.mouth`.
+    private let mouthWindows: [Bool]
 
     /// The flow the pipeline scores with: DIS fast at its own finest pyramid level
     /// (2: 32x32 for the 128 px crop). A finer level resolves faint motion better but
@@ -75,23 +88,30 @@ public final class MotionScorer {
     public static let defaultFlow = DenseOpticalFlow.Method.dis(.fast)
 
     /// Re-align the earlier crop with the fitted head motion and compute the flow again
-    /// (`score`).
-    public let realign: Bool
+    /// (`score`) when the head moved more than this many crop pixels somewhere in the
+    /// crop (`HeadMotion.largestMotion`); nil never. A head that moved less is scored
+    /// from the first flow: the second costs as much again, and its resampling blurs
+    /// the earlier crop a little, which raises a still face's floor.
+    public let realignAbove: Double?
+    public static let defaultRealignAbove = 0.5
 
     public init(flow method: DenseOpticalFlow.Method = MotionScorer.defaultFlow,
-                registration: FlowRegistration = FlowRegistration(), realign: Bool = true) throws(VisionError) {
+                registration: FlowRegistration = FlowRegistration(), realignAbove: Double? = MotionScorer.defaultRealignAbove) throws(VisionError) {
         flow = try DenseOpticalFlow(method)
         self.registration = registration
-        self.realign = realign
+        self.realignAbove = realignAbove
         let side = Double(Self.cropSide), positions = Self.windowPositions
-        var cells: [Int] = []
+        var cells: [Int] = [], mouth: [Bool] = []
+        let m = FaceGrid.mouth, w = Double(Self.windowSide)
         for y in positions {
             for x in positions {
+                mouth.append(Double(x) >= m.x0 * side && Double(x) + w <= m.x1 * side && Double(y) >= m.y0 * side && Double(y) + w <= m.y1 * side)
                 let cx = (Double(x) + Double(Self.windowSide) / 2) / side, cy = (Double(y) + Double(Self.windowSide) / 2) / side
                 cells.append(FaceGrid.isEye(x: cx, y: cy) ? -1 : FaceGrid.cell(x: Double(x) / side, y: Double(y) / side))
             }
         }
         windowCells = cells
+        mouthWindows = mouth
     }
 
     /// The windows' corners along one side.
@@ -106,24 +126,97 @@ public final class MotionScorer {
         try image.resample(box, width: cropSide, height: cropSide, interpolation: .area)
     }
 
+    /// Pixels of face around the earlier crop when it is re-aligned (`score`), so that
+    /// moving it with the head brings real face into view at its edges rather than
+    /// repeated edge pixels, which the flow would read as motion of the edge cells.
+    public static let margin = 16
+
+    /// The earlier of the two faces `score` compares: its 128 px crop under the later
+    /// frame's box, and the frame itself, from which a crop with a margin is cut only
+    /// when the head's motion has to be re-aligned.
+    public struct EarlierFace {
+        public var crop: GrayImage
+        public var image: GrayImage?
+        public var box: FaceBox
+
+        /// The crop of `box` in `image` (`MotionScorer.crop`).
+        public init(image: GrayImage, box: FaceBox) throws(VisionError) {
+            crop = try MotionScorer.crop(image, box: box)
+            self.image = image
+            self.box = box
+        }
+
+        /// A crop alone: re-aligning it repeats its edge pixels.
+        public init(crop: GrayImage) {
+            self.crop = crop
+            image = nil
+            box = FaceBox(x: 0, y: 0, width: Double(crop.width), height: Double(crop.height))
+        }
+
+        /// `map` (output pixel to a point of `crop`, as `GrayImage.warped` takes it)
+        /// applied to a wider crop with `margin` crop pixels around the box, shrunk at
+        /// the same scale; the plain crop where the wider box leaves the image.
+        /// Whether `warped` has the margin to draw from.
+        func hasMargin(side: Int) -> Bool {
+            let r = box.rounded
+            let m = Int((Double(MotionScorer.margin) * Double(r.width) / Double(side)).rounded())
+            guard let image else { return false }
+            return m > 0 && r.x - m >= 0 && r.y - m >= 0 && r.x + r.width + m <= image.width && r.y + r.height + m <= image.height
+        }
+
+        func warped(_ map: [Double], side: Int) throws(VisionError) -> GrayImage {
+            let r = box.rounded
+            let m = Int((Double(MotionScorer.margin) * Double(r.width) / Double(side)).rounded())
+            guard let image, hasMargin(side: side) else { return try crop.warped(map) }
+            let wideSide = side + 2 * MotionScorer.margin
+            let wide = try image.resample(FaceBox(x: Double(r.x - m), y: Double(r.y - m), width: Double(r.width + 2 * m), height: Double(r.height + 2 * m)),
+                                          width: wideSide, height: wideSide, interpolation: .area)
+            // A point i of the crop (pixel index) is at j = k i + o in the wider one: both
+            // map pixel centres linearly onto the frame, at scales of r.width / side and
+            // (r.width + 2 m) / wideSide.
+            let kx = Double(r.width) / Double(side) * Double(wideSide) / Double(r.width + 2 * m)
+            let ky = Double(r.height) / Double(side) * Double(wideSide) / Double(r.height + 2 * m)
+            let ox = (0.5 * Double(r.width) / Double(side) + Double(m)) * Double(wideSide) / Double(r.width + 2 * m) - 0.5
+            let oy = (0.5 * Double(r.height) / Double(side) + Double(m)) * Double(wideSide) / Double(r.height + 2 * m) - 0.5
+            let wideMap = [kx * map[0], kx * map[1], kx * map[2] + ox, ky * map[3], ky * map[4], ky * map[5] + oy]
+            return try wide.warped(wideMap, width: side, height: side)
+        }
+    }
+
     /// The registration's prior: the eyes never count (a blink moves them wholesale).
     static func registrationPrior(side: Int) -> (Double, Double) -> Double {
         let s = Double(side)
         return { x, y in FaceGrid.isEye(x: x / s, y: y / s) ? 0 : 1 }
     }
 
-    /// `earlier` and `current` are the two frames' 128x128 crops.
+    /// Scores the motion between two 128x128 face crops (`crop`) cut under one box.
     public func score(earlier: GrayImage, current: GrayImage) throws(VisionError) -> MotionSample {
-        try flow.compute(from: earlier, to: current, into: &field)
+        try score(earlier: EarlierFace(crop: earlier), current: current)
+    }
+
+    /// Scores the motion from `earlier` to `current`, the later frame's crop under the
+    /// box `earlier` was cut with.
+    public func score(earlier: EarlierFace, current: GrayImage) throws(VisionError) -> MotionSample {
         let side = Self.cropSide
+        try flow.compute(from: earlier.crop, to: current, into: &field)
         let prior = Self.registrationPrior(side: side)
         var head = registration.fit(field, prior: prior)
-        if realign {
+        // Crop pixels at the edges that the head's motion brought in from beyond what the
+        // earlier crop holds (its margin, when re-aligned): no window there is scored.
+        var edge = (x: 0, y: 0)
+        if let limit = realignAbove, head.largestMotion(side: side) > limit {
+            let h = Double(side) / 2, held = earlier.hasMargin(side: side) ? Double(Self.margin) : 0
+            var reachX = 0.0, reachY = 0.0
+            for (x, y) in [(-h, -h), (h, -h), (-h, h), (h, h)] {
+                let (u, v) = head.flow(x: x, y: y)
+                reachX = max(reachX, abs(u)); reachY = max(reachY, abs(v))
+            }
+            edge = (Int(max(0, reachX - held).rounded(.up)), Int(max(0, reachY - held).rounded(.up)))
             // The flow of a moving head is less accurate than that of a still one (the
             // patches' content shifts by fractions of pixels that the coarse pyramid
             // level blurs): aligned first, the crops differ only by the face's own
             // motion and what the first fit missed, which a second fit takes out.
-            try flow.compute(from: try earlier.warped(head.alignment(side: side)), to: current, into: &field)
+            try flow.compute(from: try earlier.warped(head.alignment(side: side), side: side), to: current, into: &field)
             let rest = registration.fit(field, prior: prior)
             integrate(side: side, head: rest)
             head = head.adding(rest)
@@ -132,6 +225,7 @@ public final class MotionScorer {
         }
         var cells = [Double](repeating: 0, count: FaceGrid.cellCount)
         var eyes = 0.0
+        var mouth = (size: 0.0, v: 0.0)
         let w = Self.windowSide, row = side + 1
         let area = Double(w * w)
         integralU.withUnsafeBufferPointer { iu in
@@ -139,12 +233,14 @@ public final class MotionScorer {
                 var k = 0
                 for y in Self.windowPositions {
                     for x in Self.windowPositions {
+                        guard x >= edge.x, x + w <= side - edge.x, y >= edge.y, y + w <= side - edge.y else { k += 1; continue }
                         let a = y * row + x, b = a + w, c = (y + w) * row + x, d = c + w
                         let su = iu[d] - iu[b] - iu[c] + iu[a]
                         let sv = iv[d] - iv[b] - iv[c] + iv[a]
                         let s = (su * su + sv * sv) / (area * area)
                         let cell = windowCells[k]
                         if cell < 0 { eyes = max(eyes, s) } else if s > cells[cell] { cells[cell] = s }
+                        if mouthWindows[k] && s > mouth.size { mouth = (s, sv / area) }
                         k += 1
                     }
                 }
@@ -158,8 +254,9 @@ public final class MotionScorer {
         let brows = windowMaximum(FaceGrid.brows, side: side)
         let blink = eyes > Self.blinkRatio * brows && eyes > Self.blinkMinimum
         var sample = MotionSample(score: 0, regionScores: cells, head: head, headMotion: head.largestMotion(side: side),
-                                  headShiftX: head.tx, headShiftY: head.ty, blink: blink, mouthMotion: meanV(FaceGrid.mouth, side: side),
+                                  headShiftX: head.tx, headShiftY: head.ty, blink: blink, mouthMotion: mouth.v,
                                   eyeMotion: eyes, browMotion: brows)
+        sample.fastHead = sample.headMotion > Self.fastHeadLimit
         sample.score = sample.countedScores.max() ?? 0
         return sample
     }
@@ -183,15 +280,6 @@ public final class MotionScorer {
             y += Self.windowStride
         }
         return best.squareRoot()
-    }
-
-    /// The mean residual vertical motion over an area given in crop fractions.
-    private func meanV(_ r: (x0: Double, y0: Double, x1: Double, y1: Double), side: Int) -> Double {
-        let s = Double(side), row = side + 1
-        let x0 = Int(r.x0 * s), x1 = min(side, Int(r.x1 * s)), y0 = Int(r.y0 * s), y1 = min(side, Int(r.y1 * s))
-        guard x1 > x0, y1 > y0 else { return 0 }
-        let sum = integralV[y1 * row + x1] - integralV[y0 * row + x1] - integralV[y1 * row + x0] + integralV[y0 * row + x0]
-        return sum / Double((x1 - x0) * (y1 - y0))
     }
 
     /// Summed-area tables of the flow with the head's motion taken out, so that every

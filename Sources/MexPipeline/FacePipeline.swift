@@ -61,6 +61,8 @@ public final class FacePipeline {
         /// after it are treated as blinks too, so that the weaker ends of one blink do
         /// not count as motion.
         var lastBlink = Int.min / 2
+        /// The last displacement measured in the open run.
+        var lastDisplacement: [Double]?
         /// The open run's key-frame box (a full-resolution detection on its onset frame,
         /// as Training/ crops its data) and the crops cut with it since the onset.
         var eventBox: FaceBox?
@@ -76,9 +78,9 @@ public final class FacePipeline {
         var crop: GrayImage
 
         /// The reference face cut under `box`.
-        func crop(under box: FaceBox) throws(VisionError) -> GrayImage {
-            guard let image else { return crop }
-            return try MotionScorer.crop(image, box: box)
+        func face(under box: FaceBox) throws(VisionError) -> MotionScorer.EarlierFace {
+            guard let image else { return MotionScorer.EarlierFace(crop: crop) }
+            return try MotionScorer.EarlierFace(image: image, box: box)
         }
     }
 
@@ -130,7 +132,7 @@ public final class FacePipeline {
                 continue
             }
             // Both crops under frame t's box: box jitter is not facial motion.
-            let earlier = try MotionScorer.crop(earlierFrame.image, box: face.box)
+            let earlier = try MotionScorer.EarlierFace(image: earlierFrame.image, box: face.box)
             var sample = try scorer.score(earlier: earlier, current: crop)
             if sample.blink { state.lastBlink = frame.index } else if frame.index - state.lastBlink <= gap / 2 { sample.blink = true }
             // The head's flow moves the box on the frames the tracker does not search.
@@ -143,10 +145,18 @@ public final class FacePipeline {
             if let onset = state.spotter.referenceFrame {
                 if state.reference?.frame != onset { state.reference = reference(onset, crops: state.crops) }
                 if let reference = state.reference {
-                    displacement = try scorer.score(earlier: try reference.crop(under: face.box), current: crop).countedScores
+                    // A blink or a fast turn hides how far the face is from its onset
+                    // face: their frames keep the last value.
+                    if sample.blink || sample.fastHead, let last = state.lastDisplacement {
+                        displacement = last
+                    } else {
+                        displacement = try scorer.score(earlier: try reference.face(under: face.box), current: crop).countedScores
+                    }
+                    state.lastDisplacement = displacement
                 }
             } else {
                 state.reference = nil
+                state.lastDisplacement = nil
             }
             let score = state.spotter.combinedScore(sample.countedScores)
             let closed = state.spotter.push(frame: frame.index, regions: sample.countedScores, headMotion: sample.headMotion,
@@ -161,7 +171,7 @@ public final class FacePipeline {
                 for f in (onset + 1)...frame.index {
                     guard let entry = state.crops.entry(f) else { continue }
                     let current = try recentFrame(f).map { (full: Frame) throws(VisionError) in try MotionScorer.crop(full.image, box: entry.box) } ?? entry.crop
-                    let earlier = recentFrame(f) != nil ? try reference.crop(under: entry.box) : reference.crop
+                    let earlier = recentFrame(f) != nil ? try reference.face(under: entry.box) : MotionScorer.EarlierFace(crop: reference.crop)
                     values.append((f, state.spotter.combinedScore(try scorer.score(earlier: earlier, current: current).countedScores)))
                 }
                 state.spotter.backfill(values)

@@ -138,9 +138,12 @@ public struct ApexSpotter: Sendable {
 
     /// The threshold now (for records and tests).
     public var threshold: Double {
+        let noise = max(smoothedNoise.median + settings.noiseK * smoothedNoise.sigma, settings.minimumThreshold)
+        // p = 0 leaves the history's mean out too: over a face that moves often it is
+        // the expressions' level, not the noise's.
+        guard settings.p > 0 else { return noise }
         let mu = smoothedHistory.mean, top = smoothedHistory.maximum
-        return max(mu + settings.p * (top - mu), smoothedNoise.median + settings.noiseK * smoothedNoise.sigma,
-                   settings.minimumThreshold)
+        return max(mu + settings.p * (top - mu), noise)
     }
 
     /// The score of one frame's region scores (`MotionSample.regionScores`, regions a
@@ -209,8 +212,11 @@ public struct ApexSpotter: Sendable {
     private mutating func step(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
         lastFrame = frame
         frames += 1
-        window.push(score)
         rawHistory.push(score)
+        // The average takes the median of the last three scores: the score at t spans
+        // `gap` frames of motion, so a face that moves raises `gap` scores in a row,
+        // while a spike on one frame (a coding artefact, a detector step) is noise.
+        window.push(gap >= 3 ? Self.medianOfLast3(rawHistory) : score)
         let smoothed = window.mean
         // The noise levels learn from quiet frames only: not during a run, nor in the
         // tail of one (until the average is back under the threshold).
@@ -264,6 +270,12 @@ public struct ApexSpotter: Sendable {
                       upperPeak: regions.map { regionNoise.combine(masked($0)) } ?? smoothed)
         }
         return nil
+    }
+
+    static func medianOfLast3(_ history: SlidingStatistics) -> Double {
+        guard let a = history.recent(0) else { return 0 }
+        guard let b = history.recent(1), let c = history.recent(2) else { return a }
+        return max(min(a, b), min(max(a, b), c))
     }
 
     /// Gives a run that has just opened the displacements of the frames between its
@@ -396,7 +408,7 @@ public struct ApexSpotter: Sendable {
     private func interval(onset: Int, apex: Int, offset: Int, run: Run, decidedAt: Int, forceMovement: Bool = false) -> SpottedInterval? {
         let duration = Double(offset - onset + 1) / fps
         let kind: SpottedInterval.Kind
-        if forceMovement || duration < settings.minDuration || duration > settings.macroMax {
+        if forceMovement || duration < settings.minDuration || duration > settings.macroMax || run.peak > settings.maximumScore {
             kind = .movement
         } else {
             kind = duration <= settings.microMax ? .micro : .macro

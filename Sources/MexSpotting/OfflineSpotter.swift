@@ -37,7 +37,8 @@ public enum OfflineSpotter {
         let mean = smoothed.reduce(0, +) / Double(smoothed.count)
         let top = smoothed.max()!
         let (median, sigma) = robust(smoothed)
-        let threshold = max(mean + settings.p * (top - mean), median + settings.noiseK * sigma, settings.minimumThreshold)
+        let noise = max(median + settings.noiseK * sigma, settings.minimumThreshold)
+        let threshold = settings.p > 0 ? max(mean + settings.p * (top - mean), noise) : noise
         let low = median + settings.hysteresis * (threshold - median)
         let (rawMedian, rawSigma) = robust(scores)
         let rawLevel = rawMedian + settings.rawK * rawSigma

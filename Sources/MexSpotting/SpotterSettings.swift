@@ -16,14 +16,14 @@ public struct SpotterSettings: Sendable, Equatable {
     /// lost on the same face moments before (`FacePipeline`).
     public var warmUp = 1.0
     /// T = mu + p * (M - mu) over the history (the MEGC baseline's threshold, made causal).
-    public var p = 0.05
+    public var p = 0.0
     /// T is at least median + k * sigma of the average over the last `history` worth
     /// of quiet frames (sigma from the median absolute deviation), so that a video
     /// with no expression does not spot its own noise.
-    public var noiseK = 8.0
+    public var noiseK = 6.0
     /// And at least this many pixels of motion (in the 128 px face crop) over
     /// `flowSpan`.
-    public var minimumThreshold = 0.15
+    public var minimumThreshold = 0.12
     /// A run that reached T goes on while the average stays above
     /// median + hysteresis * (T - median) of the history.
     public var hysteresis = 0.35
@@ -60,6 +60,11 @@ public struct SpotterSettings: Sendable, Equatable {
     public var boundaryFraction = 0.1
     /// Onset and offset are searched at most this far before and after the run.
     public var searchMargin = 0.3
+    /// A run whose averaged score peaks above this (pixels of the 128 px crop over
+    /// `flowSpan`) is movement, not an expression: a hand in front of the face, a
+    /// sudden turn. The largest generated macro-expression (7 px at a 170 px face)
+    /// peaks near 3.
+    public var maximumScore = 4.0
     /// Durations (offset - onset + 1 frames): micro up to microMax, macro up to macroMax;
     /// shorter than minDuration or longer than macroMax is movement.
     public var minDuration = 0.04
@@ -82,8 +87,8 @@ public struct SpotterSettings: Sendable, Equatable {
     /// not scored, and an event that overlaps it is marked.
     public var speechWindow = 1.0
     public var speechFlips = 4
-    public var speechK = 4.0
-    public var speechMinimumLevel = 0.1
+    public var speechK = 3.0
+    public var speechMinimumLevel = 0.05
     public var speechHold = 0.5
     /// Recognise speech at all.
     public var detectSpeech = true

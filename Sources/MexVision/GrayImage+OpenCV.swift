@@ -56,20 +56,22 @@ extension GrayImage {
         return GrayImage(width: outWidth, height: outHeight, pixels: out)
     }
 
-    /// This image resampled through an affine map: output pixel (x, y) takes this
-    /// image at (m0 x + m1 y + m2, m3 x + m4 y + m5), bilinear, border replicated.
-    public func warped(_ m: [Double]) throws(VisionError) -> GrayImage {
+    /// This image resampled through an affine map into an image of `width` x `height`
+    /// (this one's size by default): output pixel (x, y) takes this image at
+    /// (m0 x + m1 y + m2, m3 x + m4 y + m5), bilinear, border replicated.
+    public func warped(_ m: [Double], width outWidth: Int? = nil, height outHeight: Int? = nil) throws(VisionError) -> GrayImage {
         guard m.count == 6 else { throw VisionError("warp", "an affine map has 6 coefficients, not \(m.count)") }
-        var out = [UInt8](repeating: 0, count: width * height)
+        let w = outWidth ?? width, h = outHeight ?? height
+        var out = [UInt8](repeating: 0, count: w * h)
         try withView { (view: mexv_gray) throws(VisionError) in
             try out.withUnsafeMutableBufferPointer { (dst: inout UnsafeMutableBufferPointer<UInt8>) throws(VisionError) in
                 let base = dst.baseAddress
                 try VisionError.check("warp") { error, size in
-                    m.withUnsafeBufferPointer { mexv_warp_affine(view, $0.baseAddress, Int32(width), Int32(height), base, error, size) }
+                    m.withUnsafeBufferPointer { mexv_warp_affine(view, $0.baseAddress, Int32(w), Int32(h), base, error, size) }
                 }
             }
         }
-        return GrayImage(width: width, height: height, pixels: out)
+        return GrayImage(width: w, height: h, pixels: out)
     }
 
     /// The classifier's face crop, as Training's `crop_face` makes it

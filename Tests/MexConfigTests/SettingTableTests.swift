@@ -48,7 +48,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.spotterTable.settings, in: "spotter")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
-        #expect(ConfigSchema.spotter.count == 22)
+        #expect(ConfigSchema.spotter.count == 29)
     }
 
     @Test func theLoaderChecksEachNumberAgainstItsTableRange() throws {
@@ -120,9 +120,9 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             smoothing = 0.1
             history = 30.0
             warm_up = 1.0
-            p = 0.05
-            noise_k = 8.0
-            minimum_threshold = 0.15
+            p = 0.0
+            noise_k = 6.0
+            minimum_threshold = 0.12
             hysteresis = 0.35
             look_ahead = 0.25
             raw_k = 4.0
@@ -133,11 +133,18 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             settle_limit = 2.0
             search_margin = 0.3
             min_duration = 0.04
+            maximum_score = 4.0
             micro_max = 0.5
             macro_max = 4.0
             equalise_regions = true
             report_movement = false
             head_motion_limit = 1.5
+            detect_speech = true
+            speech_window = 1.0
+            speech_flips = 4
+            speech_k = 3.0
+            speech_minimum_level = 0.05
+            speech_hold = 0.5
 
             """)
     }
@@ -149,6 +156,11 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         var assignments: [String] = []
         var expected = SpotterSettings()
         for setting in ConfigSchema.spotterTable.settings {
+            if let field = setting.field as? WritableKeyPath<SpotterSettings, Int> {
+                expected[keyPath: field] += 1
+                assignments.append("\(setting.key)=\(expected[keyPath: field])")
+                continue
+            }
             guard let field = setting.field as? WritableKeyPath<SpotterSettings, Double> else {
                 let field = try #require(setting.field as? WritableKeyPath<SpotterSettings, Bool>)
                 expected[keyPath: field].toggle()
@@ -158,7 +170,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             expected[keyPath: field] *= 0.9
             assignments.append("\(setting.key)=\(expected[keyPath: field])")
         }
-        #expect(assignments.count == 22)
+        #expect(assignments.count == 29)
         #expect(try ConfigSchema.spotterSettings(assigning: assignments) == expected)
         #expect(try ConfigSchema.spotterSettings(assigning: []) == SpotterSettings())
         #expect(try ConfigSchema.spotterSettings(assigning: ["history=20", "history=25"]).history == 25, "the later one wins")

@@ -28,7 +28,7 @@ struct SignalDump: ParsableCommand {
         let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: fps)
         let model = FlowRegistration.Model(rawValue: registration) ?? .affine
         let scorer = try MotionScorer(flow: .dis(DenseOpticalFlow.Preset(rawValue: preset) ?? .ultrafast),
-                                      registration: FlowRegistration(model: model, rounds: model == .translation ? 0 : 3), realign: !noRealign)
+                                      registration: FlowRegistration(model: model, rounds: model == .translation ? 0 : 3), realignAbove: noRealign ? nil : MotionScorer.defaultRealignAbove)
         let gap = max(1, Int((span * fps).rounded()))
         let backs = back.map { max(1, Int(($0 * fps).rounded())) }
         let keep = (backs.max() ?? gap) + 1
@@ -41,7 +41,7 @@ struct SignalDump: ParsableCommand {
             let crop = try MotionScorer.crop(frame.image, box: face.box)
             func earlier(_ k: Int) throws -> MotionSample? {
                 guard ring.count > k else { return nil }
-                return try scorer.score(earlier: try MotionScorer.crop(ring[ring.count - 1 - k].image, box: face.box), current: crop)
+                return try scorer.score(earlier: try MotionScorer.EarlierFace(image: ring[ring.count - 1 - k].image, box: face.box), current: crop)
             }
             guard let speed = try earlier(gap) else { continue }
             var line = "\(frame.index),\(face.trackID),\(face.visible ? 1 : 0),\(String(format: "%.4f", speed.score)),\(speed.blink ? 1 : 0)"
