@@ -462,7 +462,9 @@ public struct ApexSpotter: Sendable {
         // after the last still frame, and last shows gap - 1 frames after it stops.
         let onset = max(0, start - 1)
         let offset = max(onset, end - gap + 1)
-        // The smoothed peak lags the middle of the motion by half the smoothing window.
-        return interval(onset: onset, apex: run.peakFrame - smoothingFrames / 2, offset: offset, run: run, decidedAt: frame)
+        // The smoothed peak lags the middle of the motion by half the smoothing window,
+        // and by one frame more behind the median of three.
+        let lag = smoothingFrames / 2 + (gap >= 3 ? 1 : 0)
+        return interval(onset: onset, apex: run.peakFrame - lag, offset: offset, run: run, decidedAt: frame)
     }
 }
