@@ -34,15 +34,6 @@ public struct GrayImage: Sendable, Equatable {
 
     public subscript(x: Int, y: Int) -> UInt8 { pixels[y * width + x] }
 
-    /// The `width` x `height` part of this image from (x, y), which must lie inside it.
-    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> GrayImage {
-        precondition(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height,
-                     "GrayImage.cropped: \(w)x\(h) at \(x),\(y) outside \(width)x\(height)")
-        return pixels.withUnsafeBytes { source in
-            GrayImage(width: w, height: h, plane: source.baseAddress! + y * width + x, stride: width)
-        }
-    }
-
     /// Mean intensity, for tests and health checks.
     public var mean: Double {
         var sum = 0

@@ -153,21 +153,24 @@ public final class MotionScorer {
             box = FaceBox(x: 0, y: 0, width: Double(crop.width), height: Double(crop.height))
         }
 
+        /// The face box and its margin in frame pixels, when the widened box lies
+        /// inside the frame.
+        private func margin(side: Int) -> (box: (x: Int, y: Int, width: Int, height: Int), pixels: Int)? {
+            guard let image else { return nil }
+            let r = box.rounded
+            let m = Int((Double(MotionScorer.margin) * Double(r.width) / Double(side)).rounded())
+            guard m > 0, r.x - m >= 0, r.y - m >= 0, r.x + r.width + m <= image.width, r.y + r.height + m <= image.height else { return nil }
+            return (r, m)
+        }
+
+        /// Whether `warped` has the margin to draw from.
+        func hasMargin(side: Int) -> Bool { margin(side: side) != nil }
+
         /// `map` (output pixel to a point of `crop`, as `GrayImage.warped` takes it)
         /// applied to a wider crop with `margin` crop pixels around the box, shrunk at
         /// the same scale; the plain crop where the wider box leaves the image.
-        /// Whether `warped` has the margin to draw from.
-        func hasMargin(side: Int) -> Bool {
-            let r = box.rounded
-            let m = Int((Double(MotionScorer.margin) * Double(r.width) / Double(side)).rounded())
-            guard let image else { return false }
-            return m > 0 && r.x - m >= 0 && r.y - m >= 0 && r.x + r.width + m <= image.width && r.y + r.height + m <= image.height
-        }
-
         func warped(_ map: [Double], side: Int) throws(VisionError) -> GrayImage {
-            let r = box.rounded
-            let m = Int((Double(MotionScorer.margin) * Double(r.width) / Double(side)).rounded())
-            guard let image, hasMargin(side: side) else { return try crop.warped(map) }
+            guard let image, let (r, m) = margin(side: side) else { return try crop.warped(map) }
             let wideSide = side + 2 * MotionScorer.margin
             let wide = try image.resample(FaceBox(x: Double(r.x - m), y: Double(r.y - m), width: Double(r.width + 2 * m), height: Double(r.height + 2 * m)),
                                           width: wideSide, height: wideSide, interpolation: .area)
