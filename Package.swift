@@ -53,7 +53,8 @@ let package = Package(
         // MEGC spotting evaluation (`mexd eval`).
         .target(name: "MexEvaluation", dependencies: ["MexProtocol", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
-        .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision"]),
+        // MexMotion: the head's registration of the key frames before TV-L1 (one fitter, there).
+        .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision", "MexMotion"]),
         // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
         .target(name: "MexConfig", dependencies: [
             "MexCore", "MexSpotting", .product(name: "TOMLKit", package: "TOMLKit"),
@@ -102,11 +103,11 @@ let package = Package(
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
-        .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexTestSupport"]),
+        .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexVision", "MexTestSupport"]),
         .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
         .testTarget(name: "MexPipelineTests", dependencies: ["MexPipeline", "MexSource", "MexFace", "MexCore", "MexSpotting", "MexTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexTestSupport"]),
+        .testTarget(name: "MexClassifyTests", dependencies: ["MexClassify", "MexCore", "MexMotion", "MexTestSupport"]),
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),
         .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),

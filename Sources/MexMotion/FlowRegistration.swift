@@ -36,6 +36,16 @@ public struct HeadMotion: Sendable, Equatable {
                 -c, 1 - d, -(ty + c * o + d * o)]
     }
 
+    /// The reverse of `alignment`: the map that brings the later crop back onto the
+    /// earlier one (to first order): output pixel index (x, y) reads the later crop at
+    /// (x, y) plus the head's flow there. `KeyFrameRegistration` warps an event's apex and
+    /// offset onto its onset with it.
+    public func backAlignment(side: Int) -> [Double] {
+        let o = 0.5 - Double(side) / 2   // pixel index to centred coordinate
+        return [1 + a, b, tx + a * o + b * o,
+                c, 1 + d, ty + c * o + d * o]
+    }
+
     /// The largest head motion over a crop `side` pixels square: at the centre (the
     /// translation) or at a corner, where roll and zoom add to it.
     public func largestMotion(side: Int) -> Double {
@@ -59,7 +69,7 @@ public struct HeadMotion: Sendable, Equatable {
 /// Tukey's biweight on the cells' residuals, whose scale comes from their median. Cells
 /// given weight 0 (the eyes, which blinks move wholesale) never count.
 public struct FlowRegistration: Sendable {
-    public enum Model: String, Sendable, CaseIterable {
+    public enum Model: String, Sendable, CaseIterable, Decodable {
         case translation, similarity, affine
     }
 
