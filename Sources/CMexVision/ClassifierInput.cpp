@@ -49,10 +49,30 @@ cv::Mat flow_to_uint8(const cv::Mat &map) {
     return out;
 }
 
+/// TV-L1 with the given parameters, set one by one as preprocess.py's `tvl1` sets them
+/// on the cv2 object.
+cv::Ptr<cv::optflow::DualTVL1OpticalFlow> tvl1(const mexv_tvl1_params &p) {
+    auto algorithm = cv::optflow::DualTVL1OpticalFlow::create();
+    algorithm->setTau(p.tau);
+    algorithm->setLambda(p.lambda);
+    algorithm->setTheta(p.theta);
+    algorithm->setScalesNumber(p.nscales);
+    algorithm->setWarpingsNumber(p.warps);
+    algorithm->setEpsilon(p.epsilon);
+    algorithm->setInnerIterations(p.inner_iterations);
+    algorithm->setOuterIterations(p.outer_iterations);
+    algorithm->setScaleStep(p.scale_step);
+    algorithm->setGamma(p.gamma);
+    algorithm->setMedianFiltering(p.median_filtering);
+    algorithm->setUseInitialFlow(false);
+    return algorithm;
+}
+
 /// One key-frame pair -> (u, v), each 48x48 float32 in [0, 1].
-void flow_maps(const cv::Mat &from, const cv::Mat &to, bool jpeg, bool polar, cv::Mat maps[2]) {
+void flow_maps(const cv::Mat &from, const cv::Mat &to, bool jpeg, bool polar, const mexv_tvl1_params &params,
+               cv::Mat maps[2]) {
     cv::Mat flow;
-    cv::optflow::DualTVL1OpticalFlow::create()->calc(from, to, flow);
+    tvl1(params)->calc(from, to, flow);
     cv::Mat uv[2];
     cv::split(flow, uv);
     if (polar) {
@@ -96,9 +116,27 @@ void put(const cv::Mat &map, float *out, int channel) {
 
 } // namespace
 
+extern "C" mexv_tvl1_params mexv_tvl1_defaults(void) {
+    // Read back from a fresh object, so that these are OpenCV's own defaults.
+    auto d = cv::optflow::DualTVL1OpticalFlow::create();
+    mexv_tvl1_params p;
+    p.tau = d->getTau();
+    p.lambda = d->getLambda();
+    p.theta = d->getTheta();
+    p.nscales = d->getScalesNumber();
+    p.warps = d->getWarpingsNumber();
+    p.epsilon = d->getEpsilon();
+    p.inner_iterations = d->getInnerIterations();
+    p.outer_iterations = d->getOuterIterations();
+    p.scale_step = d->getScaleStep();
+    p.gamma = d->getGamma();
+    p.median_filtering = d->getMedianFiltering();
+    return p;
+}
+
 extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
-                                     int jpeg_roundtrip, int polar_roundtrip, float *out,
-                                     char *error, size_t error_size) {
+                                     int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
+                                     float *out, char *error, size_t error_size) {
     if (!onset || !apex || !offset || !out) {
         mexv::set_error(error, error_size, "mexv_classifier_input: missing buffer");
         return MEXV_BAD_ARGUMENT;
@@ -116,11 +154,12 @@ extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, 
         face_channels(on, whole, blocks);
         put(whole, out, 1);
         for (int b = 0; b < kGrid * kGrid; ++b) put(blocks[b], out, 18 + b);
+        const mexv_tvl1_params params = tvl1 ? *tvl1 : mexv_tvl1_defaults();
         cv::Mat maps[2];
-        flow_maps(on, ap, jpeg_roundtrip != 0, polar_roundtrip != 0, maps);
+        flow_maps(on, ap, jpeg_roundtrip != 0, polar_roundtrip != 0, params, maps);
         put(maps[0], out, 34);
         put(maps[1], out, 35);
-        flow_maps(ap, off, jpeg_roundtrip != 0, polar_roundtrip != 0, maps);
+        flow_maps(ap, off, jpeg_roundtrip != 0, polar_roundtrip != 0, params, maps);
         put(maps[0], out, 36);
         put(maps[1], out, 37);
         return MEXV_OK;

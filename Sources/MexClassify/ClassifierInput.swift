@@ -1,5 +1,6 @@
 import CMexVision
 import MexCore
+import MexMotion
 import MexVision
 
 /// The SKD-TSTSAN input for one event: (38, 48, 48) float32, channel-first.
@@ -21,14 +22,23 @@ public struct ClassifierInput: Sendable {
         self.values = values
     }
 
-    /// Builds the tensor from three 128x128 gray face crops of one track. Two TV-L1
-    /// flows run here (about 0.1 s each on one core): call it off the frame path.
+    /// Builds the tensor from three 128x128 gray face crops of one track, as
+    /// preprocess.py's `tensor_from_faces` does: with `preprocessing.registration`, the
+    /// apex and offset are first warped onto the onset with the head's motion
+    /// (`KeyFrameRegistration`), and every channel, faces included, is then built from
+    /// the registered crops. Two TV-L1 flows run here: call it off the frame path.
     public init(onset: GrayImage, apex: GrayImage, offset: GrayImage,
-                jpegRoundtrip: Bool = true, polarRoundtrip: Bool = true) throws(VisionError) {
+                preprocessing: Preprocessing = Preprocessing()) throws(VisionError) {
         for (name, face) in [("onset", onset), ("apex", apex), ("offset", offset)]
         where face.width != Self.faceSide || face.height != Self.faceSide {
             throw VisionError("classifier input", "\(name) face is \(face.width)x\(face.height), not 128x128")
         }
+        var apex = apex, offset = offset
+        if let registration = preprocessing.registration {
+            apex = try registration.align(apex, onto: onset).image
+            offset = try registration.align(offset, onto: onset).image
+        }
+        var params = preprocessing.tvl1.c
         var values = [Float](repeating: 0, count: Self.count)
         try values.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(VisionError) in
             let base = out.baseAddress
@@ -37,7 +47,8 @@ public struct ClassifierInput: Sendable {
                     try offset.pixels.withUnsafeBufferPointer { (c: UnsafeBufferPointer<UInt8>) throws(VisionError) in
                         _ = try VisionError.check("classifier input") {
                             mexv_classifier_input(a.baseAddress, b.baseAddress, c.baseAddress,
-                                                  jpegRoundtrip ? 1 : 0, polarRoundtrip ? 1 : 0, base, $0, $1)
+                                                  preprocessing.jpegRoundtrip ? 1 : 0, preprocessing.polarRoundtrip ? 1 : 0,
+                                                  &params, base, $0, $1)
                         }
                     }
                 }
@@ -49,17 +60,18 @@ public struct ClassifierInput: Sendable {
     /// The three faces as the classifier's training data saw them: with `jpegRoundtrip`,
     /// each 128x128 crop goes through JPEG q95 as the data sets' face crops did (the
     /// authors wrote them as .jpg; Training/'s preprocess_clip does the same), then the
-    /// tensor is built. This is what mexd runs for an event.
+    /// tensor is built (registration, if any, on the round-tripped crops). This is what
+    /// mexd runs for an event.
     public static func forEvent(onset: GrayImage, apex: GrayImage, offset: GrayImage,
-                                jpegRoundtrip: Bool, polarRoundtrip: Bool) throws(VisionError) -> ClassifierInput {
-        guard jpegRoundtrip else {
-            return try ClassifierInput(onset: onset, apex: apex, offset: offset, jpegRoundtrip: false, polarRoundtrip: polarRoundtrip)
+                                preprocessing: Preprocessing) throws(VisionError) -> ClassifierInput {
+        guard preprocessing.jpegRoundtrip else {
+            return try ClassifierInput(onset: onset, apex: apex, offset: offset, preprocessing: preprocessing)
         }
-        return try ClassifierInput(onset: jpeg(onset), apex: jpeg(apex), offset: jpeg(offset),
-                                   jpegRoundtrip: true, polarRoundtrip: polarRoundtrip)
+        return try ClassifierInput(onset: jpeg(onset), apex: jpeg(apex), offset: jpeg(offset), preprocessing: preprocessing)
     }
 
-    static func jpeg(_ face: GrayImage) throws(VisionError) -> GrayImage {
+    /// A face through JPEG q95 and back, as `forEvent` passes each crop.
+    public static func jpeg(_ face: GrayImage) throws(VisionError) -> GrayImage {
         guard face.width == face.height else { throw VisionError("JPEG round trip", "face is not square") }
         var out = [UInt8](repeating: 0, count: face.pixels.count)
         let side = face.width
@@ -75,5 +87,81 @@ public struct ClassifierInput: Sendable {
     /// One 48x48 channel.
     public func channel(_ c: Int) -> ArraySlice<Float> {
         values[(c * Self.side * Self.side)..<((c + 1) * Self.side * Self.side)]
+    }
+}
+
+extension ClassifierInput {
+    /// How a model's inputs were made (its card's `preprocessing`): what differs between
+    /// models, with the defaults a card that does not mention it means.
+    public struct Preprocessing: Sendable, Equatable {
+        /// Face crops and flow maps through JPEG q95 (card `jpeg_roundtrip`, default true).
+        public var jpegRoundtrip: Bool
+        /// The flow to polar form and back in float32 (card `flow_polar_roundtrip`,
+        /// default true).
+        public var polarRoundtrip: Bool
+        /// TV-L1's parameters (card `flow.params`; OpenCV's defaults where absent).
+        public var tvl1: TVL1Parameters
+        /// The apex and offset registered onto the onset first (card
+        /// `head_registration`; absent: not registered, as models before it were made).
+        public var registration: KeyFrameRegistration?
+
+        public init(jpegRoundtrip: Bool = true, polarRoundtrip: Bool = true, tvl1: TVL1Parameters = .openCVDefaults,
+                    registration: KeyFrameRegistration? = nil) {
+            self.jpegRoundtrip = jpegRoundtrip
+            self.polarRoundtrip = polarRoundtrip
+            self.tvl1 = tvl1
+            self.registration = registration
+        }
+
+        /// What a card asks for; a card without `preprocessing` (or without a key of it)
+        /// gets the behaviour of the models made before that key existed.
+        public init(card: ModelCard.Preprocessing?) {
+            self.init(jpegRoundtrip: card?.jpegRoundtrip ?? true, polarRoundtrip: card?.flowPolarRoundtrip ?? true,
+                      tvl1: card?.flow?.params?.parameters ?? .openCVDefaults,
+                      registration: card?.headRegistration?.registration)
+        }
+    }
+}
+
+/// cv::optflow::DualTVL1OpticalFlow's parameters (OpenCV's names in the comments; the
+/// model card's `flow.params` keys are cv2's). TV-L1 runs `nscales` pyramid levels; at
+/// each, `warps` re-linearisations; each runs at most `outerIterations` x
+/// `innerIterations` steps, fewer when the update falls under `epsilon`.
+public struct TVL1Parameters: Sendable, Equatable {
+    public var tau: Double
+    public var lambda: Double
+    public var theta: Double
+    public var scales: Int
+    public var warps: Int
+    public var epsilon: Double
+    public var innerIterations: Int
+    public var outerIterations: Int
+    public var scaleStep: Double
+    public var gamma: Double
+    public var medianFiltering: Int
+
+    /// OpenCV 4.6's defaults, read from the library: what the authors and every model
+    /// before bounded TV-L1 used.
+    public static let openCVDefaults = TVL1Parameters(mexv_tvl1_defaults())
+
+    init(_ p: mexv_tvl1_params) {
+        tau = p.tau; lambda = p.lambda; theta = p.theta
+        scales = Int(p.nscales); warps = Int(p.warps); epsilon = p.epsilon
+        innerIterations = Int(p.inner_iterations); outerIterations = Int(p.outer_iterations)
+        scaleStep = p.scale_step; gamma = p.gamma; medianFiltering = Int(p.median_filtering)
+    }
+
+    public init(tau: Double, lambda: Double, theta: Double, scales: Int, warps: Int, epsilon: Double,
+                innerIterations: Int, outerIterations: Int, scaleStep: Double, gamma: Double, medianFiltering: Int) {
+        self.tau = tau; self.lambda = lambda; self.theta = theta
+        self.scales = scales; self.warps = warps; self.epsilon = epsilon
+        self.innerIterations = innerIterations; self.outerIterations = outerIterations
+        self.scaleStep = scaleStep; self.gamma = gamma; self.medianFiltering = medianFiltering
+    }
+
+    var c: mexv_tvl1_params {
+        mexv_tvl1_params(tau: tau, lambda: lambda, theta: theta, nscales: Int32(scales), warps: Int32(warps), epsilon: epsilon,
+                         inner_iterations: Int32(innerIterations), outer_iterations: Int32(outerIterations),
+                         scale_step: scaleStep, gamma: gamma, median_filtering: Int32(medianFiltering))
     }
 }

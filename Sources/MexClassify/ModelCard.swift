@@ -1,4 +1,5 @@
 import Foundation
+import MexMotion
 
 /// The JSON written beside an exported model (Training/mextrain/export.py): what a
 /// runtime needs to feed the graph and read its output.
@@ -27,9 +28,73 @@ public struct ModelCard: Sendable, Decodable {
         /// did (default true).
         public var flowPolarRoundtrip: Bool?
 
+        /// TV-L1's parameters (`flow.params`); every card so far lists OpenCV's defaults.
+        public var flow: Flow?
+        /// The apex and offset warped onto the onset with the head's motion before TV-L1
+        /// (absent in cards made before it: no registration).
+        public var headRegistration: HeadRegistration?
+
         enum CodingKeys: String, CodingKey {
+            case flow
             case jpegRoundtrip = "jpeg_roundtrip"
             case flowPolarRoundtrip = "flow_polar_roundtrip"
+            case headRegistration = "head_registration"
+        }
+    }
+
+    public struct Flow: Sendable, Decodable {
+        public var params: FlowParameters?
+    }
+
+    /// cv2.optflow.DualTVL1OpticalFlow's parameters under cv2's names, as preprocess.py's
+    /// `TVL1` records them; a key a card leaves out is OpenCV's default.
+    public struct FlowParameters: Sendable, Decodable {
+        public var tau, lambda, theta, epsilon, scaleStep, gamma: Double?
+        public var scales, warps, innerIterations, outerIterations, medianFiltering: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case tau, theta, epsilon, gamma, warps, innerIterations, outerIterations, scaleStep, medianFiltering
+            case lambda = "lambda_"
+            case scales = "nscales"
+        }
+
+        public var parameters: TVL1Parameters {
+            let d = TVL1Parameters.openCVDefaults
+            return TVL1Parameters(tau: tau ?? d.tau, lambda: lambda ?? d.lambda, theta: theta ?? d.theta, scales: scales ?? d.scales,
+                                  warps: warps ?? d.warps, epsilon: epsilon ?? d.epsilon,
+                                  innerIterations: innerIterations ?? d.innerIterations, outerIterations: outerIterations ?? d.outerIterations,
+                                  scaleStep: scaleStep ?? d.scaleStep, gamma: gamma ?? d.gamma, medianFiltering: medianFiltering ?? d.medianFiltering)
+        }
+    }
+
+    /// preprocess.py's `REGISTRATION`: the DIS flow and `FlowRegistration` fit the key
+    /// frames were registered with (`KeyFrameRegistration`). Every numeric key is
+    /// required: a card that registers says how.
+    public struct HeadRegistration: Sendable, Decodable {
+        public var disPreset: Int
+        public var disFinestScale: Int?
+        public var model: FlowRegistration.Model
+        public var cell: Int
+        public var rounds: Int
+        public var cutoff: Double
+        public var minimumScale: Double
+        public var passes: Int
+        public var warpAbove: Double
+
+        enum CodingKeys: String, CodingKey {
+            case model, cell, rounds, cutoff, passes
+            case disPreset = "dis_preset"
+            case disFinestScale = "dis_finest_scale"
+            case minimumScale = "minimum_scale"
+            case warpAbove = "warp_above"
+        }
+
+        /// nil when the preset is not one of DIS's three.
+        public var registration: KeyFrameRegistration? {
+            guard let preset = DenseOpticalFlow.Preset(rawValue: Int32(disPreset)) else { return nil }
+            return KeyFrameRegistration(preset: preset, finestScale: disFinestScale,
+                                        fit: FlowRegistrationSettings(model: model, cellSide: cell, rounds: rounds, cutoff: cutoff, minimumScale: minimumScale),
+                                        passes: passes, warpAbove: warpAbove)
         }
     }
 
@@ -85,6 +150,9 @@ public struct ModelCard: Sendable, Decodable {
         }
         guard output.shape.count == 2, output.shape[1] == .fixed(classes.count) else {
             throw .invalidCard(path, detail: "output '\(output.name)' must be (N, \(classes.count)) for \(classes.count) classes")
+        }
+        if let registration = preprocessing?.headRegistration, registration.registration == nil {
+            throw .invalidCard(path, detail: "'preprocessing.head_registration.dis_preset' must be 0, 1 or 2")
         }
     }
 }

@@ -10,8 +10,8 @@ public struct ClassifiedEvent: Sendable {
     public var error: String?
 }
 
-/// Classifies events off the frame path (docs/ARCHITECTURE.md section 3.6): the two
-/// TV-L1 flows and the network run on a thread of their own, one event at a time, in
+/// Classifies events off the frame path (docs/ARCHITECTURE.md section 3.6): the key
+/// frames' registration, the two TV-L1 flows and the network run on a thread of their own, one event at a time, in
 /// the order the events were submitted.
 ///
 /// The `Classifier` it owns is not thread-safe; it is only ever used on `queue`, which
@@ -23,7 +23,11 @@ public final class EventClassifier: @unchecked Sendable {
     /// Without a classifier, events pass through unlabelled (spotting only).
     public init(classifier: Classifier?) {
         self.classifier = classifier
+        preprocessing = ClassifierInput.Preprocessing(card: classifier?.card.preprocessing)
     }
+
+    /// What the model's card asks for: registration and TV-L1's budget among it.
+    public let preprocessing: ClassifierInput.Preprocessing
 
     public var card: ModelCard? { classifier?.card }
 
@@ -35,10 +39,8 @@ public final class EventClassifier: @unchecked Sendable {
                     return
                 }
                 do {
-                    let preprocessing = classifier.card.preprocessing
                     let input = try ClassifierInput.forEvent(onset: candidate.onset.crop, apex: candidate.apex.crop, offset: candidate.offset.crop,
-                                                    jpegRoundtrip: preprocessing?.jpegRoundtrip ?? true,
-                                                    polarRoundtrip: preprocessing?.flowPolarRoundtrip ?? true)
+                                                             preprocessing: self.preprocessing)
                     let result = try classifier.classify(input)
                     continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: result, error: nil))
                 } catch let error as VisionError {

@@ -124,9 +124,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         let result: Classification
         do {
             let crops = try [frames.onset, frames.apex, frames.offset].map { try $0.image.crop(box, size: ClassifierInput.faceSide) }
-            let card = classifier.card.preprocessing
             let tensor = try ClassifierInput.forEvent(onset: crops[0], apex: crops[1], offset: crops[2],
-                                             jpegRoundtrip: card?.jpegRoundtrip ?? true, polarRoundtrip: card?.flowPolarRoundtrip ?? true)
+                                                      preprocessing: ClassifierInput.Preprocessing(card: classifier.card.preprocessing))
             result = try classifier.classify(tensor)
         } catch let error as ModelError {
             throw Failure(status: .dataError, message: error.description)

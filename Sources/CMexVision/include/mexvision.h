@@ -78,12 +78,24 @@ void mexv_flow_free(mexv_flow *flow);
 int mexv_flow_calc(mexv_flow *flow, mexv_gray from, mexv_gray to, float *out,
                    char *error, size_t error_size);
 
+/// cv::optflow::DualTVL1OpticalFlow's parameters, by their OpenCV names.
+/// mexv_tvl1_defaults gives OpenCV 4.6's defaults (iterate until epsilon: unbounded).
+typedef struct {
+    double tau, lambda, theta;
+    int32_t nscales, warps;
+    double epsilon;
+    int32_t inner_iterations, outer_iterations;
+    double scale_step, gamma;
+    int32_t median_filtering;
+} mexv_tvl1_params;
+mexv_tvl1_params mexv_tvl1_defaults(void);
+
 // The classifier's (38, 48, 48) input from three 128x128 gray faces (onset, apex,
 // offset), built exactly as Training/mextrain/preprocess.py does. `jpeg_roundtrip`
-// reproduces the authors' JPEG files of the flow maps.
+// reproduces the authors' JPEG files of the flow maps. `tvl1` NULL: OpenCV's defaults.
 int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
-                          int jpeg_roundtrip, int polar_roundtrip, float *out,
-                          char *error, size_t error_size);
+                          int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
+                          float *out, char *error, size_t error_size);
 
 // JPEG-encode a size x size gray image at `quality` and decode it again into `out`: what
 // the data sets' face crops went through when the authors wrote them as .jpg files.
