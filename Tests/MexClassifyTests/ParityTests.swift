@@ -1,5 +1,6 @@
 import Foundation
 import MexCore
+import MexMotion
 import MexTestSupport
 import Testing
 @testable import MexClassify
@@ -59,10 +60,64 @@ import Testing
         #expect(flowWorst <= 0.05 && flowMean <= 1e-3, "flow channels differ by max \(flowWorst), mean \(flowMean)")
 
         // And the model gives PyTorch's logits on mexd's own tensor.
+        try expectLogits(of: input, as: "logits_preprocessed.npy")
+    }
+
+    /// The fixture model on mexd's tensor gives the logits PyTorch gave on Training's.
+    private func expectLogits(of input: ClassifierInput, as file: String) throws {
         let classifier = try Classifier(modelPath: Self.model)
         let logits = try classifier.classify(input).logits
-        let reference = try NumpyArray(contentsOf: Self.folder.appendingPathComponent("logits_preprocessed.npy")).floats
-        print("parity: logits on mexd's tensor \(logits), PyTorch on Training's \(reference)")
+        let reference = try NumpyArray(contentsOf: Self.folder.appendingPathComponent(file)).floats
+        print("parity: logits on mexd's tensor \(logits), PyTorch on Training's \(reference) (\(file))")
         #expect(zip(logits, reference).allSatisfy { abs($0 - $1) <= 1e-4 }, "\(logits) vs \(reference)")
+    }
+
+    /// A head that moves between the key frames, through the bounded per-event step as a
+    /// card that records it asks for: the card's preprocessing as Training/ writes it
+    /// (`constants(PreprocessConfig.bounded())`), the head motion `KeyFrameRegistration`
+    /// fits against preprocess.py's `align_face`, and the tensor and logits against
+    /// `tensor_from_faces` with registration and bounded TV-L1.
+    @Test func registeredBoundedPreprocessingMatchesTraining() throws {
+        let json = try Data(contentsOf: Self.folder.appendingPathComponent("registered_preprocessing.json"))
+        let card = try JSONDecoder().decode(ModelCard.Preprocessing.self, from: json)
+        let preprocessing = ClassifierInput.Preprocessing(card: card)
+        let registration = try #require(preprocessing.registration)
+        #expect(registration == KeyFrameRegistration())
+        #expect(preprocessing.tvl1 != TVL1Parameters.openCVDefaults)
+        #expect(preprocessing.tvl1.epsilon == TVL1Parameters.openCVDefaults.epsilon)
+
+        // The onset is preprocess_faces.npy's; registered_faces.npy holds the apex and offset.
+        let onset = try NumpyArray(contentsOf: Self.folder.appendingPathComponent("preprocess_faces.npy")).bytes
+        let pixels = Array(onset[0..<16384]) + (try NumpyArray(contentsOf: Self.folder.appendingPathComponent("registered_faces.npy")).bytes)
+        let face = { (i: Int) in GrayImage(width: 128, height: 128, pixels: Array(pixels[(i * 16384)..<((i + 1) * 16384)])) }
+        let expectedMotion = try NumpyArray(contentsOf: Self.folder.appendingPathComponent("registered_motion.npy")).doubles
+        let expectedWarped = try NumpyArray(contentsOf: Self.folder.appendingPathComponent("registered_warped.npy")).bytes
+        for (k, later) in [face(1), face(2)].enumerated() {
+            let aligned = try registration.align(later, onto: face(0))
+            #expect(aligned.warped)
+            let h = aligned.head
+            let got = [h.tx, h.ty, h.a, h.b, h.c, h.d], want = Array(expectedMotion[(6 * k)..<(6 * k + 6)])
+            let worst = zip(got, want).map { abs($0 - $1) }.max()!
+            print("parity: head motion \(k == 0 ? "apex" : "offset") \(got) vs Training \(want)")
+            #expect(worst <= 1e-6, "head motion differs by \(worst)")
+            // The same map through the same cv::warpAffine: the same bytes.
+            let warpedDiff = zip(aligned.image.pixels, expectedWarped[(16384 * k)..<(16384 * (k + 1))]).map { abs(Int($0) - Int($1)) }.max()!
+            #expect(warpedDiff == 0, "warped face differs by \(warpedDiff) grey levels")
+        }
+
+        let input = try ClassifierInput(onset: face(0), apex: face(1), offset: face(2), preprocessing: preprocessing)
+        let expected = try NumpyArray(contentsOf: Self.folder.appendingPathComponent("registered_flow.npy")).floats
+        let side = 48 * 48
+        var flowWorst: Float = 0, flowMean: Float = 0
+        for c in 34..<38 {
+            for k in 0..<side {
+                let d = abs(input.values[c * side + k] - expected[(c - 34) * side + k])
+                flowWorst = max(flowWorst, d); flowMean += d
+            }
+        }
+        flowMean /= Float(4 * side)
+        print("parity (registered, bounded): flow channels max diff \(flowWorst), mean \(flowMean)")
+        #expect(flowWorst <= 0.05 && flowMean <= 1e-3, "flow channels differ by max \(flowWorst), mean \(flowMean)")
+        try expectLogits(of: input, as: "logits_registered.npy")
     }
 }

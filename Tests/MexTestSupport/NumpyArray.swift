@@ -43,6 +43,13 @@ public struct NumpyArray {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
+    public var doubles: [Double] {
+        precondition(dtype == "<f8", "not float64: \(dtype)")
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) }
+        }
+    }
+
     public var bytes: [UInt8] {
         precondition(dtype == "|u1", "not uint8: \(dtype)")
         return [UInt8](data)

@@ -10,6 +10,17 @@ PyTorch computes for them, plus one preprocessing case (three gray 128x128 faces
   preprocess_faces.npy       uint8 (3, 128, 128): onset, apex, offset gray faces
   preprocess_tensor.npy      float32 (38, 48, 48): preprocess.tensor_from_faces of those faces
   logits_preprocessed.npy    float32 (1, 3): logits for preprocess_tensor.npy
+  registered_faces.npy       uint8 (2, 128, 128): apex and offset with the head moving; their
+                             onset is preprocess_faces.npy's (the same texture, unmoved)
+  registered_preprocessing.json  constants(PreprocessConfig.bounded()): the card's preprocessing
+  registered_motion.npy      float64 (2, 6): align_face's head motion (tx, ty, a, b, c, d) of
+                             the apex and the offset
+  registered_warped.npy      uint8 (2, 128, 128): the apex and offset warped onto the onset
+  registered_flow.npy        float32 (4, 48, 48): channels 34-37 of tensor_from_faces with
+                             registration and bounded TV-L1 (the face channels are those of the
+                             onset and the warped apex, as in the first case; the whole tensor
+                             would take the folder over 2 MB)
+  logits_registered.npy      float32 (1, 3): logits for that whole tensor
   manifest.json              the list above, seeds, tolerances and versions
 .npy is NumPy's format: a short text header (dtype, shape, C order) then raw little-endian data.
 """
@@ -90,6 +101,29 @@ def synthetic_faces(seed=SEED):
     return np.stack([onset, apex, offset]).round().astype(np.uint8)
 
 
+def moving_head_faces(seed=SEED):
+    """synthetic_faces' texture under a moving head: the apex shifted by (2.5, -1.5) px and rolled
+    1 degree about the crop's centre, with its upper third raised a further 2 px (the expression);
+    the offset shifted by (3, 1) px. Both move more than REGISTRATION's warp_above."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    base = cv2.GaussianBlur(rng.uniform(0, 255, (160, 160)).astype(np.float32), (0, 0), 3)
+    base = cv2.normalize(base, None, 20, 235, cv2.NORM_MINMAX)
+
+    def moved(dx, dy, degrees):
+        # Content of the 128 px window at (16, 16) rolled about its centre and shifted.
+        m = cv2.getRotationMatrix2D((79.5, 79.5), degrees, 1.0)
+        m[:, 2] += (dx, dy)
+        return cv2.warpAffine(base, m, (160, 160), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+    onset = base[16:144, 16:144]
+    head = moved(2.5, -1.5, 1.0)
+    apex = head[16:144, 16:144].copy()
+    apex[:48] = head[18:66, 16:144]
+    offset = moved(3.0, 1.0, 0.0)[16:144, 16:144]
+    return np.stack([onset, apex, offset]).round().astype(np.uint8)
+
+
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     model = parity_model()
@@ -98,7 +132,7 @@ def write(out_dir):
     g = torch.Generator().manual_seed(SEED + 1)
     inputs = varied_inputs(NUM_INPUTS, g)
     faces = synthetic_faces()
-    tensor = preprocess.tensor_from_faces(*faces)
+    tensor = preprocess.tensor_from_faces(*faces, cfg=preprocess.PreprocessConfig())
     with torch.no_grad():
         logits = model(inputs).numpy()
         logits_pre = model(torch.from_numpy(tensor)[None]).numpy()
@@ -107,6 +141,22 @@ def write(out_dir):
     np.save(os.path.join(out_dir, "preprocess_faces.npy"), faces)
     np.save(os.path.join(out_dir, "preprocess_tensor.npy"), tensor)
     np.save(os.path.join(out_dir, "logits_preprocessed.npy"), logits_pre.astype(np.float32))
+    moving = moving_head_faces()
+    bounded = preprocess.PreprocessConfig.bounded()
+    registered = preprocess.tensor_from_faces(*moving, cfg=bounded)
+    aligned = [preprocess.align_face(moving[k], moving[0], bounded.registration) for k in (1, 2)]
+    motion = np.array([h for _, h in aligned], np.float64)
+    with torch.no_grad():
+        logits_reg = model(torch.from_numpy(registered)[None]).numpy()
+    assert np.array_equal(moving[0], faces[0])
+    np.save(os.path.join(out_dir, "registered_faces.npy"), moving[1:])
+    np.save(os.path.join(out_dir, "registered_motion.npy"), motion)
+    np.save(os.path.join(out_dir, "registered_warped.npy"), np.stack([face for face, _ in aligned]))
+    np.save(os.path.join(out_dir, "registered_flow.npy"), registered[34:38])
+    np.save(os.path.join(out_dir, "logits_registered.npy"), logits_reg.astype(np.float32))
+    with open(os.path.join(out_dir, "registered_preprocessing.json"), "w") as f:
+        json.dump(preprocess.constants(bounded), f, indent=2)
+        f.write("\n")
     import cv2
     manifest = {
         "classes": FIXTURE_CLASSES, "seed": SEED, "tolerance_logits_abs": TOLERANCE,
@@ -120,6 +170,17 @@ def write(out_dir):
             "preprocess_tensor.npy": "float32 (38,48,48) from preprocess.tensor_from_faces "
                                      "(jpeg_roundtrip=True, polar_roundtrip=True)",
             "logits_preprocessed.npy": "float32 (1,3), logits of preprocess_tensor.npy",
+            "registered_faces.npy": "uint8 (2,128,128): apex and offset with the head moving "
+                                    "(fixtures.moving_head_faces); the onset is preprocess_faces.npy's",
+            "registered_preprocessing.json": "preprocess.constants(PreprocessConfig.bounded()): "
+                                             "a card's preprocessing with head_registration and bounded TV-L1",
+            "registered_motion.npy": "float64 (2,6): preprocess.align_face head motion (tx, ty, a, b, c, d) "
+                                     "of the apex and of the offset onto the onset",
+            "registered_warped.npy": "uint8 (2,128,128): the apex and offset of registered_faces.npy "
+                                     "warped onto the onset (preprocess.align_face)",
+            "registered_flow.npy": "float32 (4,48,48): channels 34-37 of preprocess.tensor_from_faces of "
+                                   "registered_faces.npy with PreprocessConfig.bounded()",
+            "logits_registered.npy": "float32 (1,3), logits of that whole tensor",
         },
         "versions": {"torch": torch.__version__, "opencv": cv2.__version__, "numpy": np.__version__},
         "regenerate": "python -m mextrain fixtures Tests/Fixtures/skd-tstsan",

@@ -32,7 +32,8 @@ def test_opencv_dnn_reproduces_the_committed_logits():
 def test_regenerating_gives_the_same_numbers(tmp_path):
     write(str(tmp_path))
     for name in ("inputs.npy", "logits.npy", "preprocess_faces.npy", "preprocess_tensor.npy",
-                 "logits_preprocessed.npy"):
+                 "logits_preprocessed.npy", "registered_faces.npy", "registered_motion.npy",
+                 "registered_warped.npy", "registered_flow.npy", "logits_registered.npy"):
         a, b = np.load(FIXTURES / name), np.load(tmp_path / name)
         assert a.shape == b.shape and a.dtype == b.dtype, name
         # The inputs are reproduced exactly. The logits come from PyTorch's CPU kernels,

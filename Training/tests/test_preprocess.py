@@ -86,3 +86,51 @@ def test_constants_are_documented():
     c = P.constants()
     assert c["flow"]["params"]["medianFiltering"] == 5 and c["jpeg_quality"] == 95
     assert len(c["channel_layout"]) == 8
+
+
+def test_bounded_config_is_recorded_and_the_default_is_the_authors():
+    legacy, bounded = P.constants(), P.constants(P.PreprocessConfig.bounded())
+    assert legacy["flow"]["params"] == P.TVL1 and "head_registration" not in legacy
+    assert bounded["flow"]["params"] == P.TVL1_BOUNDED
+    reg = bounded["head_registration"]
+    assert {k: reg[k] for k in P.REGISTRATION} == P.REGISTRATION
+    # A checkpoint's stored config without the newer keys is the authors' preprocessing.
+    assert P.PreprocessConfig(**{"jpeg_roundtrip": True, "polar_roundtrip": True}) == P.PreprocessConfig()
+
+
+def test_bounded_tvl1_sets_its_parameters():
+    rng = np.random.default_rng(0)
+    tex = cv2.GaussianBlur(rng.uniform(0, 255, (160, 160)).astype(np.float32), (0, 0), 3)
+    tex = cv2.normalize(tex, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    a, b = tex[16:144, 16:144], tex[16:144, 14:142]
+    flow = P.tvl1(a, b, P.TVL1_BOUNDED)
+    assert np.median(flow[20:108, 20:108, 0]) == pytest.approx(2.0, abs=0.3)
+    # A budget of one iteration is not the defaults' converged flow.
+    one = P.tvl1(a, b, dict(P.TVL1, nscales=1, warps=1, innerIterations=1, outerIterations=1))
+    assert not np.allclose(one, P.tvl1(a, b))
+
+
+def test_registration_recovers_a_moving_head_and_leaves_a_still_one():
+    from mextrain.fixtures import moving_head_faces
+    onset, apex, offset = moving_head_faces()
+    warped, head = P.align_face(offset, onset)
+    assert head[0] == pytest.approx(3.0, abs=0.1) and head[1] == pytest.approx(1.0, abs=0.1)
+    inner = (slice(16, 112), slice(16, 112))
+    before = np.abs(offset[inner].astype(int) - onset[inner]).mean()
+    after = np.abs(warped[inner].astype(int) - onset[inner]).mean()
+    assert after < before / 5
+    same, still = P.align_face(onset, onset)
+    assert still == (0.0,) * 6 and same is onset
+    # The eyes never count: no cell whose centre lies on an eye ellipse.
+    assert P.is_eye(0.31, 0.40) and P.is_eye(0.69, 0.40) and not P.is_eye(0.5, 0.4)
+
+
+def test_registered_tensor_uses_the_warped_faces():
+    from mextrain.fixtures import moving_head_faces
+    onset, apex, offset = moving_head_faces()
+    cfg = P.PreprocessConfig.bounded()
+    x = P.tensor_from_faces(onset, apex, offset, cfg)
+    warped_apex = P.align_face(apex, onset, cfg.registration)[0]
+    assert np.array_equal(x[0], cv2.resize(P.minmax01(warped_apex), (48, 48), interpolation=cv2.INTER_LINEAR))
+    u1, v1 = P.flow_maps(onset, warped_apex, cfg)
+    assert np.array_equal(x[34], u1) and np.array_equal(x[35], v1)
