@@ -67,6 +67,26 @@ def main(path):
         cpu = [r[n]["cpu"] for r in rows]
         print(f"{n:<12} {same:>4}/{len(rows)} {100 * same / len(rows):5.1f}% {same_moving:>6}/{len(moving):<6}"
               f" {dp:9.3f} {median(cpu):10.3f} {percentile(cpu, 0.95):6.3f} {max(cpu):6.3f} {median(cpu) / base_p50:8.2f}x")
+    print("same label, every pair of settings (events; largest class-score difference):")
+    for a in names:
+        cells = []
+        for b in names:
+            same = sum(r[a]["label"] == r[b]["label"] for r in rows)
+            dp = max(abs(x - y) for r in rows for x, y in zip(r[a]["p"], r[b]["p"]))
+            cells.append(f"{same:>3} ({dp:.3f})")
+        print(f"  {a:<12} " + "  ".join(cells))
+    print(f"  {'':<12} " + "  ".join(f"{n:>11}" for n in names))
+    print("by source (same label as the baseline; CPU s p50/p95/max):")
+    for source in ("spotted", "annotated"):
+        part = [r for r in rows if r["source"].startswith(source)]
+        if not part:
+            continue
+        cells = []
+        for n in names:
+            cpu = [r[n]["cpu"] for r in part]
+            same = sum(r[n]["label"] == r[base]["label"] for r in part)
+            cells.append(f"{n} {same}/{len(part)} {median(cpu):.3f}/{percentile(cpu, 0.95):.3f}/{max(cpu):.3f}")
+        print(f"  {source:<10} " + "; ".join(cells))
     matched = []
     for r in rows:
         if not r["source"].startswith("spotted"):
