@@ -3,7 +3,7 @@
 Prints, per setting: label agreement with the baseline (the first setting) over all events and
 over those whose head moved (the registration warped the apex or offset), the largest difference
 of any class score from the baseline's, per-event CPU p50/p95/max and p50 over the baseline's; and,
-for spotted events of generated videos that overlap an annotated expression (IoU >= 0.5, in the
+for events of generated videos (spotted, or given by --annotations) that overlap an annotated expression (IoU >= 0.5, in the
 annotations.csv beside the set's videos/ folder), how often each setting gives the annotated class.
 
 usage: python3 bench/event-step/summarise.py EVENTS.jsonl
@@ -55,7 +55,7 @@ def main(path):
     base = names[0]
     moving = [r for r in rows if r["head_motion"] > 0]
     print(f"{len(rows)} events ({sum(r['source'].startswith('spotted') for r in rows)} spotted, "
-          f"{sum(r['source'].startswith('annotated') for r in rows)} annotated intervals of the real clips), "
+          f"{sum(r['source'].startswith('annotated') for r in rows)} annotated intervals), "
           f"{len(moving)} with head motion; baseline: {base}")
     print(f"{'setting':<12} {'same label':>16} {'head motion':>13} {'max |dp|':>9} "
           f"{'CPU s p50':>10} {'p95':>6} {'max':>6} {'p50/base':>9}")
@@ -89,13 +89,11 @@ def main(path):
         print(f"  {source:<10} " + "; ".join(cells))
     matched = []
     for r in rows:
-        if not r["source"].startswith("spotted"):
-            continue
         best = max(truth_of(r["path"]), key=lambda t: iou((r["onset"], r["offset"]), t[:2]), default=None)
         if best and iou((r["onset"], r["offset"]), best[:2]) >= 0.5:
             matched.append((r, best[2]))
     if matched:
-        print(f"annotated class given, on the {len(matched)} spotted events of the generated sets that match an "
+        print(f"annotated class given, on the {len(matched)} events of the generated sets that match an "
               f"expression (IoU >= 0.5); with head motion: {sum(r['head_motion'] > 0 for r, _ in matched)}")
         for n in names:
             right = sum(r[n]["label"] == label for r, label in matched)
