@@ -31,6 +31,17 @@ import Testing
         #expect(ClassifierInput.Preprocessing(card: classifier.card.preprocessing) == ClassifierInput.Preprocessing())
     }
 
+    /// Models/default.json: the bounded TV-L1, and no registration (the model was trained on
+    /// unregistered flows; bench/event-step/RESULTS.md).
+    @Test func theDefaultModelsCardAsksForTheBudgetWithoutRegistration() throws {
+        let path = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models/default.json").path
+        let p = ClassifierInput.Preprocessing(card: try ModelCard.load(path).preprocessing)
+        #expect(p.registration == nil)
+        #expect(p.tvl1.scales == 4 && p.tvl1.warps == 4 && p.tvl1.innerIterations == 10 && p.tvl1.outerIterations == 2)
+        #expect(p.tvl1.epsilon == TVL1Parameters.openCVDefaults.epsilon && p.tvl1.medianFiltering == TVL1Parameters.openCVDefaults.medianFiltering)
+        #expect(p.jpegRoundtrip && p.polarRoundtrip)
+    }
+
     @Test func theOpenCVDefaultsAreTheLibrarysOwn() {
         let d = TVL1Parameters.openCVDefaults
         #expect(d.scales == 5 && d.warps == 5 && d.innerIterations == 30 && d.outerIterations == 10)
