@@ -60,6 +60,12 @@ public final class FaceTracker {
         /// searched on every frame: a box merely held still lags a drifting face.
         /// Measurements: docs/decisions/2026-12-04-local-search-interval.md.
         public var searchEvery = 2
+        /// At most this many local searches a second for a followed track: at 200 fps
+        /// every 2nd frame is 100 searches a second, most of the frame path's cost there,
+        /// while the head's flow carries the box as well over 4 frames (20 ms) as over
+        /// 2 at 30 fps. Below 100 fps `searchEvery` decides.
+        /// Measurements: docs/decisions/2026-12-07-search-rate.md.
+        public var maximumSearchRate = 50.0
         /// Retry a failed local search accepting weaker cascade evidence.
         public var relaxedSearch = false
         /// A track not detected for this long (seconds) is lost; until then it is
@@ -124,12 +130,14 @@ public final class FaceTracker {
         gate = options.changeGate.map { SceneChangeGate(fps: fps, options: $0) }
         gateSpacingFrames = max(1, Int(((options.changeGate?.span ?? 0) * fps).rounded()))
         lostAfterFrames = max(1, Int((options.lostAfter * fps).rounded()))
-        searchIntervalFrames = max(1, options.searchEvery)
+        searchIntervalFrames = max(1, options.searchEvery, Int((fps / options.maximumSearchRate).rounded(.up)))
     }
 
     public var faces: [TrackedFace] { tracks.map(\.face) }
     /// Full-frame searches so far, and how many of them the change gate asked for.
     public private(set) var fullSearches = (total: 0, gated: 0)
+    /// Local searches (near a track's last box) so far.
+    public private(set) var localSearches = 0
 
     /// Keeps the crop box of a track fixed (for the span of a candidate event), so that
     /// the event's key frames share one crop.
@@ -185,6 +193,7 @@ public final class FaceTracker {
                 continue
             }
             matched[i] = try searchNear(tracks[i].face.detection, in: image)
+            localSearches += 1
         }
         for i in tracks.indices {
             tracks[i].shift = nil

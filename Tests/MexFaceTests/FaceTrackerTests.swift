@@ -104,6 +104,25 @@ private func frames(_ url: URL) throws -> [Frame] {
         #expect(worstOffset <= 4, "box off the face by \(worstOffset) px")
     }
 
+    /// At 200 fps a followed face is searched at most 50 times a second: every 4th frame.
+    @Test func aFollowedFaceAt200FpsIsSearchedEveryFourthFrame() throws {
+        let video = try frames(TestVideos.astronautDrift)
+        try #require(video.count == 30)
+        let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 200)
+        for frame in video {
+            let faces = try tracker.update(frame)
+            #expect(faces.count == 1, "frame \(frame.index)")
+            if let face = faces.first { tracker.follow(face.trackID, dx: -2, dy: 0) }
+        }
+        // Frame 0 is the full-frame detection that starts the track; then frames 4, 8, ..., 28.
+        #expect(tracker.localSearches == 7)
+        let at30 = FaceTracker(detector: try HaarFaceDetector(), fps: 30)
+        for frame in video {
+            if let face = try at30.update(frame).first { at30.follow(face.trackID, dx: -2, dy: 0) }
+        }
+        #expect(at30.localSearches == 14, "every 2nd frame at 30 fps: 2, 4, ..., 28")
+    }
+
     /// An empty, still scene: whole-frame searches at the idle interval only.
     @Test func anEmptySceneIsSearchedAtTheIdleInterval() throws {
         let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 30)
