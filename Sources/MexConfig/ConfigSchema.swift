@@ -111,6 +111,15 @@ public enum ConfigSchema {
         }
     })
 
+    public static let trackingTable = SettingTable<TrackingSettings>("tracking", [
+        .number("detection_interval", .positive, maximum: 60, \.detectionInterval,
+                "Seconds between searches of the whole frame for new faces while a face is tracked."),
+        .number("idle_detection_interval", .positive, maximum: 60, \.idleDetectionInterval,
+                "Seconds between searches of the whole frame while no face is tracked."),
+        .bool("change_gate", \.changeGate,
+              "While no face is tracked, search the part of the frame that changed at once instead of at the next idle search."),
+    ])
+
     /// Keys a [sources.NAME] table may set, and [defaults] may set for every source.
     public static let perSourceTable = SettingTable<SourceConfiguration>("defaults", [
         .number("fps", .positive, maximum: 1000, \.fps, kinds: [.v4l2], "Frame rate asked of a camera; by default the camera's own."),
@@ -130,6 +139,8 @@ public enum ConfigSchema {
         .number("stall_timeout", .positive, maximum: seconds, \.stallTimeout, "No frame for this long marks the source offline, and it reconnects."),
         .bool("enabled", \.enabled, "false keeps a source configured but closed."),
         .bool("realtime", \.realtime, kinds: [.file], "Feed a file's frames at their own pace instead of as fast as possible."),
+        .bool("live", \.live, kinds: [.file],
+              "Play a file as a camera: paced by the wall clock, frames stamped with it, and dropped oldest first when the pipeline falls behind."),
         .bool("loop", \.loop, kinds: [.file], "Start a file again from the beginning after each end of file."),
     ])
 
@@ -147,6 +158,7 @@ public enum ConfigSchema {
     public static let limits = limitsTable.keys
     public static let model = modelTable.keys
     public static let spotter = spotterTable.keys
+    public static let tracking = trackingTable.keys
     /// Keys a [sources.NAME] table may set, and [defaults] may set for every source.
     public static let perSource = perSourceTable.keys
     /// Keys only a [sources.NAME] table holds: its kind and where it is.
@@ -159,7 +171,7 @@ public enum ConfigSchema {
     /// The tables that each fill one part of `DaemonConfiguration`, in the file's order.
     static let sections = [
         ConfigSection(daemonTable, \.daemon), ConfigSection(journalTable, \.journal), ConfigSection(limitsTable, \.limits),
-        ConfigSection(modelTable, \.model), ConfigSection(spotterTable, \.spotter),
+        ConfigSection(modelTable, \.model), ConfigSection(spotterTable, \.spotter), ConfigSection(trackingTable, \.tracking),
     ]
 
     /// The top-level tables, with their keys ("sources" holds tables, not keys).

@@ -57,6 +57,12 @@ public enum ConfigurationLoader {
 
     /// Checks TOML text; `file` names it in the issues.
     public static func parse(_ text: String, file: String = "mexd.toml") throws(ConfigError) -> LoadedConfiguration {
+        let locator = TOMLKeyLocator(text)
+        if !locator.namelessHeaders.isEmpty {
+            throw .invalid(locator.namelessHeaders.map {
+                ConfigIssue(file: file, line: $0, keyPath: "", message: "syntax error: a table header needs a name, e.g. [sources.cam0]")
+            })
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -68,7 +74,7 @@ public enum ConfigurationLoader {
         } catch {
             throw .invalid([ConfigIssue(file: file, line: nil, keyPath: "", message: "syntax error: \(error)")])
         }
-        let issues = IssueCollector(file: file, locator: TOMLKeyLocator(text))
+        let issues = IssueCollector(file: file, locator: locator)
         let configuration = ConfigurationDecoder(root: root, issues: issues).decode()
         // In line order, errors before warnings on one line; issues without a line last.
         let all = issues.issues.enumerated().sorted {

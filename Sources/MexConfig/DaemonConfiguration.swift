@@ -9,6 +9,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var limits = LimitSettings()
     public var model = ModelSettings()
     public var spotter = SpotterSettings()
+    public var tracking = TrackingSettings()
     /// In the order the file lists them.
     public var sources: [SourceConfiguration] = []
 
@@ -96,6 +97,10 @@ public struct SourceConfiguration: Sendable, Equatable {
     public var enabled = true
     /// Files only: feed frames at their own pace (pts) instead of as fast as possible.
     public var realtime = false
+    /// Files only: play the file as a camera: paced by the wall clock, each frame
+    /// stamped with its wall-clock time, the oldest queued frame dropped when the
+    /// pipeline falls behind (for measuring a live path with a file).
+    public var live = false
     /// Files only: start again from the beginning after each EOF (a camera that never
     /// ends, for demonstrations and soak tests).
     public var loop = false

@@ -97,6 +97,7 @@ extension JournalSettings: DefaultSettings {}
 extension LimitSettings: DefaultSettings {}
 extension ModelSettings: DefaultSettings {}
 extension SpotterSettings: DefaultSettings {}
+extension TrackingSettings: DefaultSettings {}
 
 extension SourceConfiguration: DefaultSettings {
     /// The per-source defaults, before a table names the source, its kind and location.

@@ -9,10 +9,16 @@ public struct TOMLKeyLocator: Sendable {
     /// key or a header also defines its parents (`a.b.c = 1` defines `a` and `a.b`).
     public private(set) var entries: [(path: [String], line: Int)] = []
     private var lines: [[String]: Int] = [:]
+    /// Lines with a table header that has no name where one must start (`[` followed
+    /// by the end of the line, `#`, `=` or `.`). TOMLKit's parser (toml++) stops the
+    /// process on an assertion for these instead of reporting them, so the loader
+    /// rejects them before parsing.
+    public private(set) var namelessHeaders: [Int] = []
 
     public init(_ text: String) {
         var scanner = Scanner(Array(text.utf8))
         scanner.scanDocument { path, line in self.record(path, line) }
+        namelessHeaders = scanner.namelessHeaders
     }
 
     /// The line where `path` is defined, or else where its nearest defined parent is
@@ -49,6 +55,7 @@ private struct Scanner {
     let bytes: [UInt8]
     var index = 0
     var line = 1
+    var namelessHeaders: [Int] = []
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -70,6 +77,11 @@ private struct Scanner {
                 advance()
                 if arrayOfTables { advance() }
                 let headerLine = line
+                skipSpace(newlines: false)
+                if let next = peek(), !Self.isBareKeyByte(next), next != UInt8(ascii: "\""), next != UInt8(ascii: "'"),
+                   next != UInt8(ascii: "]") {
+                    namelessHeaders.append(headerLine)
+                }
                 if let key = scanKey() {
                     table = key
                     found(key, headerLine)

@@ -7,6 +7,7 @@ import MexJournal
 import MexPipeline
 import MexProtocol
 import MexServer
+import MexSession
 import ServiceLifecycle
 
 /// Why the daemon could not start; `mexd run` maps each to its exit status (mexd(8)).
@@ -91,7 +92,7 @@ public struct Daemon: Sendable {
 
         let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
-                                    spotter: SpotterBox(configuration.spotter), logger: logger)
+                                    analysis: AnalysisSettingsBox(AnalysisSettings(spotter: configuration.spotter, tracking: configuration.tracking)), logger: logger)
         // Ready means config, model and socket are up and every source has started;
         // cameras come and go at run time. The supervisor says it once its runners run.
         let supervisor = SourceSupervisor(configuration: configuration, context: context, scans: scans, notifier: notifier,

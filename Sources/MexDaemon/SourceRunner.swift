@@ -16,22 +16,22 @@ struct RunnerContext: Sendable {
     var bus: EventBus
     var classifier: EventClassifier
     var cascade: String
-    var spotter: SpotterBox
+    var analysis: AnalysisSettingsBox
     var logger: Logger
 }
 
-/// The spotter settings in force; a reload replaces them and bumps the generation,
-/// which each frame loop checks between frames.
-final class SpotterBox: Sendable {
-    private let state: NIOLockedValueBox<(settings: SpotterSettings, generation: Int)>
+/// The spotter and tracking settings in force; a reload replaces them and bumps the
+/// generation, which each frame loop checks between frames.
+final class AnalysisSettingsBox: Sendable {
+    private let state: NIOLockedValueBox<(settings: AnalysisSettings, generation: Int)>
 
-    init(_ settings: SpotterSettings) {
+    init(_ settings: AnalysisSettings) {
         state = NIOLockedValueBox((settings, 0))
     }
 
-    var current: (settings: SpotterSettings, generation: Int) { state.withLockedValue { $0 } }
+    var current: (settings: AnalysisSettings, generation: Int) { state.withLockedValue { $0 } }
 
-    func replace(_ settings: SpotterSettings) {
+    func replace(_ settings: AnalysisSettings) {
         state.withLockedValue { s in
             if s.settings != settings { s = (settings, s.generation + 1) }
         }
@@ -161,6 +161,7 @@ final class SourceRunner: Sendable {
         if configuration.kind != .file { options.opener.ffmpeg.frameThreading = false }
         options.fallbackFPS = configuration.fps ?? 30
         options.realtime = configuration.realtime
+        options.live = configuration.live
         options.stallTimeout = configuration.stallTimeout
         options.eof = .endOfFile
         let bus = self.bus
@@ -183,8 +184,8 @@ final class SourceRunner: Sendable {
         do { detector = try HaarFaceDetector(cascadePath: context.cascade) } catch {
             return .lost("face pipeline: \(error)")
         }
-        let spotter = context.spotter
-        let analysis = SourceSession.Analysis(detector: detector, classifier: context.classifier) { spotter.current }
+        let settings = context.analysis
+        let analysis = SourceSession.Analysis(detector: detector, classifier: context.classifier) { settings.current }
         let session = SourceSession(options: sessionOptions(), analysis: analysis, sink: DaemonSink(name: name, bus: bus),
                                     observer: BoardObserver(name: name, board: bus.board, logger: logger), logger: logger)
         let result = await session.run()

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MexConfig
+import MexSession
 import MexCore
 import MexProtocol
 import NIOConcurrencyHelpers
@@ -88,7 +89,7 @@ final class SourceSupervisor: Service, Sendable {
         if !needRestart.isEmpty {
             context.logger.warning("reload: changes to \(needRestart.joined(separator: ", ")) take effect at the next restart")
         }
-        context.spotter.replace(configuration.spotter)
+        context.analysis.replace(AnalysisSettings(spotter: configuration.spotter, tracking: configuration.tracking))
         let wanted = Dictionary(configuration.sources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let current = runners.withLockedValue { $0 }
         for (name, runner) in current where !runner.oneShot {

@@ -29,8 +29,17 @@ public final class FaceTracker {
         /// Full-frame detection runs on the frame shrunk to this width (INTER_AREA).
         /// 256 keeps a 100 px face (at 640) at 40 px, ample for the 24 px cascade.
         public var detectionWidth = 256
-        /// Full-frame detection at least this often, in seconds, to find new faces.
-        public var detectionInterval = 1.0
+        /// Full-frame detection at least this often, in seconds, to find new faces
+        /// while at least one face is tracked.
+        public var detectionInterval = TrackingSettings().detectionInterval
+        /// Full-frame detection this often, in seconds, while no face is tracked. An
+        /// empty scene is the common case of a camera left running, and a search costs
+        /// over ten times a frame's decoding (bench/live/RESULTS.md), so it is not run on
+        /// every frame; `changeGate` searches sooner when something changes.
+        public var idleDetectionInterval = TrackingSettings().idleDetectionInterval
+        /// While no face is tracked, a frame that changed (`SceneChangeGate`) is searched
+        /// at once rather than at the next `idleDetectionInterval`; nil: no gate.
+        public var changeGate: SceneChangeGate.Options? = SceneChangeGate.Options()
         /// Smallest face searched for on a full frame, as a fraction of the frame height:
         /// smaller faces are too coarse for micro-expressions anyway (72 px at 480).
         public var minFaceFraction = 0.15
@@ -51,6 +60,12 @@ public final class FaceTracker {
         /// searched on every frame: a box merely held still lags a drifting face.
         /// Measurements: docs/decisions/2026-12-04-local-search-interval.md.
         public var searchEvery = 2
+        /// At most this many local searches a second for a followed track: at 200 fps
+        /// every 2nd frame is 100 searches a second, most of the frame path's cost there,
+        /// while the head's flow carries the box as well over 4 frames (20 ms) as over
+        /// 2 at 30 fps. Below 100 fps `searchEvery` decides.
+        /// Measurements: docs/decisions/2026-12-07-search-rate.md.
+        public var maximumSearchRate = 50.0
         /// Retry a failed local search accepting weaker cascade evidence.
         public var relaxedSearch = false
         /// A track not detected for this long (seconds) is lost; until then it is
@@ -62,6 +77,13 @@ public final class FaceTracker {
         public var alpha = 0.5
         public var beta = 0.1
         public init() {}
+
+        /// The defaults, with the [tracking] settings of mexd.toml applied.
+        public init(_ settings: TrackingSettings) {
+            detectionInterval = settings.detectionInterval
+            idleDetectionInterval = settings.idleDetectionInterval
+            changeGate = settings.changeGate ? SceneChangeGate.Options() : nil
+        }
     }
 
     private struct Track {
@@ -86,6 +108,13 @@ public final class FaceTracker {
     public let options: Options
     private let detector: HaarFaceDetector
     private let detectionIntervalFrames: Int
+    private let idleDetectionFrames: Int
+    private var gate: SceneChangeGate?
+    /// Whether the gate saw the previous frame: it compares frames a span apart, so
+    /// after frames it did not see (a track existed) it starts afresh.
+    private var gateIsCurrent = false
+    /// Frames between two full searches the gate asks for: its own span.
+    private let gateSpacingFrames: Int
     private let lostAfterFrames: Int
     private let searchIntervalFrames: Int
     private var tracks: [Track] = []
@@ -97,11 +126,18 @@ public final class FaceTracker {
         self.detector = detector
         self.options = options
         detectionIntervalFrames = max(1, Int((options.detectionInterval * fps).rounded()))
+        idleDetectionFrames = max(1, Int((options.idleDetectionInterval * fps).rounded()))
+        gate = options.changeGate.map { SceneChangeGate(fps: fps, options: $0) }
+        gateSpacingFrames = max(1, Int(((options.changeGate?.span ?? 0) * fps).rounded()))
         lostAfterFrames = max(1, Int((options.lostAfter * fps).rounded()))
-        searchIntervalFrames = max(1, options.searchEvery)
+        searchIntervalFrames = max(1, options.searchEvery, Int((fps / options.maximumSearchRate).rounded(.up)))
     }
 
     public var faces: [TrackedFace] { tracks.map(\.face) }
+    /// Full-frame searches so far, and how many of them the change gate asked for.
+    public private(set) var fullSearches = (total: 0, gated: 0)
+    /// Local searches (near a track's last box) so far.
+    public private(set) var localSearches = 0
 
     /// Keeps the crop box of a track fixed (for the span of a candidate event), so that
     /// the event's key frames share one crop.
@@ -133,10 +169,12 @@ public final class FaceTracker {
     public func update(_ frame: Frame) throws(VisionError) -> [TrackedFace] {
         let image = frame.image
         var detections: [DetectedFace] = []
-        let full = tracks.isEmpty || lastFullDetection.map { frame.index - $0 >= detectionIntervalFrames } ?? true
-        if full {
-            detections = try detectFullFrame(image)
+        let search = fullSearchDue(frame)
+        let full = search != nil
+        if let region = search {
+            detections = try detectFullFrame(image, region: region)
             lastFullDetection = frame.index
+            fullSearches.total += 1
         }
         var matched = match(detections)
         // Tracks the full pass missed, and every track on other frames: search near the
@@ -155,6 +193,7 @@ public final class FaceTracker {
                 continue
             }
             matched[i] = try searchNear(tracks[i].face.detection, in: image)
+            localSearches += 1
         }
         for i in tracks.indices {
             tracks[i].shift = nil
@@ -178,6 +217,35 @@ public final class FaceTracker {
             }
         }
         return faces
+    }
+
+    /// Whether this frame gets a search for new faces, and over which part of it: the
+    /// whole frame at `detectionInterval` while faces are tracked, and with none at
+    /// `idleDetectionInterval`; with none, also the part the change gate points at
+    /// (grown by the smallest face searched for, so a face only partly changed is
+    /// whole in it), at most once per gate span.
+    private func fullSearchDue(_ frame: Frame) -> FaceBox? {
+        let image = frame.image
+        let whole = FaceBox(x: 0, y: 0, width: Double(image.width), height: Double(image.height))
+        let since = lastFullDetection.map { frame.index - $0 } ?? Int.max
+        guard tracks.isEmpty else {
+            gateIsCurrent = false
+            return since >= detectionIntervalFrames ? whole : nil
+        }
+        var changed: FaceBox?
+        if gate != nil {
+            if !gateIsCurrent { gate!.reset() }
+            changed = gate!.changed(image)
+            gateIsCurrent = true
+        }
+        if since >= idleDetectionFrames { return whole }
+        guard var region = changed, since >= gateSpacingFrames else { return nil }
+        let grow = options.minFaceFraction * Double(image.height)
+        region = FaceBox(x: max(0, region.x - grow), y: max(0, region.y - grow), width: region.width + 2 * grow, height: region.height + 2 * grow)
+        region.width = min(region.width, whole.width - region.x)
+        region.height = min(region.height, whole.height - region.y)
+        fullSearches.gated += 1
+        return region.width * region.height > whole.width * whole.height / 2 ? whole : region
     }
 
     /// Looks for the face in a window around its last box, shrunk so that the face is
@@ -208,15 +276,24 @@ public final class FaceTracker {
         return candidates.max { $0.box.iou(last) < $1.box.iou(last) }.flatMap { $0.box.iou(last) > 0 ? $0 : nil }
     }
 
-    private func detectFullFrame(_ image: GrayImage) throws(VisionError) -> [DetectedFace] {
+    /// Searches `region` (by default the whole frame) at the scale that shrinks the
+    /// frame to `detectionWidth`, for faces of at least `minFaceFraction` of its height.
+    private func detectFullFrame(_ image: GrayImage, region: FaceBox) throws(VisionError) -> [DetectedFace] {
         let scale = image.width > options.detectionWidth ? Double(options.detectionWidth) / Double(image.width) : 1
-        let small = scale < 1
-            ? try image.resized(width: options.detectionWidth, height: max(1, Int((Double(image.height) * scale).rounded())))
-            : image
-        let minSize = max(20, Int(Double(small.height) * options.minFaceFraction))
+        let frameHeight = max(1, Int((Double(image.height) * scale).rounded()))
+        let minSize = max(20, Int(Double(frameHeight) * options.minFaceFraction))
+        let small: GrayImage
+        if region.x == 0 && region.y == 0 && Int(region.width) == image.width && Int(region.height) == image.height {
+            small = scale < 1 ? try image.resized(width: options.detectionWidth, height: frameHeight) : image
+        } else {
+            let width = Int((region.width * scale).rounded()), height = Int((region.height * scale).rounded())
+            guard width >= minSize, height >= minSize else { return [] }
+            small = try image.resample(region, width: width, height: height, interpolation: .area)
+        }
+        let sx = region.width / Double(small.width), sy = region.height / Double(small.height)
         return try detector.detect(in: small, minSize: minSize).map { face in
             var f = face
-            f.box = FaceBox(x: face.box.x / scale, y: face.box.y / scale, width: face.box.width / scale, height: face.box.height / scale)
+            f.box = FaceBox(x: region.x + face.box.x * sx, y: region.y + face.box.y * sy, width: face.box.width * sx, height: face.box.height * sy)
             return f
         }
     }

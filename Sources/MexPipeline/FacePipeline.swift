@@ -122,12 +122,14 @@ public final class FacePipeline {
         // keep being scored under their last box so that an expression in progress,
         // which can itself fool the detector, is not cut.
         for face in faces {
-            var state = tracks[face.trackID] ?? newTrack(face)
+            // Taken out of the dictionary while it is changed, so that appending a crop
+            // does not copy the whole crop history (copy-on-write: a second reference).
+            var state = tracks.removeValue(forKey: face.trackID) ?? newTrack(face)
+            defer { tracks[face.trackID] = state }
             state.lastBox = face.box
             let crop = try MotionScorer.crop(frame.image, box: face.box)
             state.crops.append(.init(frame: frame.index, pts: frame.pts, crop: crop, box: face.box, confidence: face.confidence))
             guard let earlierFrame = recentFrame(frame.index - gap) else {
-                tracks[face.trackID] = state
                 lastObservations.append(FaceObservation(face: face, motion: nil, threshold: state.spotter.threshold))
                 continue
             }
@@ -192,7 +194,6 @@ public final class FacePipeline {
                     lostEvents += 1
                 }
             }
-            tracks[face.trackID] = state
         }
         return events
     }

@@ -7,6 +7,18 @@ import MexPipeline
 import MexProtocol
 import MexSource
 import MexSpotting
+import MexVision
+
+/// What a source's face pipeline is made with; a reload replaces both together.
+public struct AnalysisSettings: Sendable, Equatable {
+    public var spotter: SpotterSettings
+    public var tracking: TrackingSettings
+
+    public init(spotter: SpotterSettings = SpotterSettings(), tracking: TrackingSettings = TrackingSettings()) {
+        self.spotter = spotter
+        self.tracking = tracking
+    }
+}
 
 /// One source, once: open → frames → face pipeline → classified events → EOF
 /// (docs/ARCHITECTURE.md section 2). `mexd scan` runs one per input, the daemon one per
@@ -24,6 +36,9 @@ public struct SourceSession {
         public var fallbackFPS = 30.0
         /// Files only: frames at their own pace (their pts), as a camera gives them.
         public var realtime = false
+        /// Files only: played as a camera (`PacedProducer`): paced by the wall clock,
+        /// stamped with it, and dropped, oldest first, when the pipeline falls behind.
+        public var live = false
         /// Stop after this many frames.
         public var maxFrames: Int?
         /// No frame for this long stops the session as stalled.
@@ -53,15 +68,16 @@ public struct SourceSession {
     public struct Analysis {
         public var detector: HaarFaceDetector
         public var classifier: EventClassifier
-        /// The spotter settings in force and their generation: a new generation ends
-        /// the events under way ("reload") and starts a fresh pipeline at the next frame.
-        public var spotter: @Sendable () -> (settings: SpotterSettings, generation: Int)
+        /// The spotter and tracking settings in force and their generation: a new
+        /// generation ends the events under way ("reload") and starts a fresh pipeline
+        /// at the next frame.
+        public var settings: @Sendable () -> (settings: AnalysisSettings, generation: Int)
 
         public init(detector: HaarFaceDetector, classifier: EventClassifier,
-                    spotter: @escaping @Sendable () -> (settings: SpotterSettings, generation: Int)) {
+                    settings: @escaping @Sendable () -> (settings: AnalysisSettings, generation: Int)) {
             self.detector = detector
             self.classifier = classifier
-            self.spotter = spotter
+            self.settings = settings
         }
     }
 
@@ -92,16 +108,19 @@ public struct SourceSession {
         if Task.isCancelled { return SessionResult(ending: .stopped) }
         let info = producer.info
         let fps = info.fps ?? options.fallbackFPS
-        let stream = FrameStream(producer, policy: SourceOpener.overflowPolicy(for: info.kind))
+        let live = options.live && info.kind == .file
+        let frames: any FrameProducer = live ? PacedProducer(producer) : producer
+        let stream = FrameStream(frames, capacity: Self.queueCapacity(fps: fps),
+                                 policy: SourceOpener.overflowPolicy(for: info.kind, live: live))
 
         var pipeline: FacePipeline?
         var publisher: EventPublisher?
         var generation = 0
         if let analysis {
-            let spotter = analysis.spotter()
-            generation = spotter.generation
+            let current = analysis.settings()
+            generation = current.generation
             do {
-                pipeline = try FacePipeline(source: options.name, fps: fps, detector: analysis.detector, spotter: spotter.settings)
+                pipeline = try Self.pipeline(options.name, fps: fps, analysis, current.settings)
             } catch {
                 stream.stop()
                 return SessionResult(ending: .pipelineFailed("face pipeline: \(error)"), info: info)
@@ -127,7 +146,7 @@ public struct SourceSession {
             do {
                 for try await frame in stream {
                     if Task.isCancelled { break }
-                    if options.realtime && info.kind == .file {
+                    if options.realtime && !live && info.kind == .file {
                         let first = firstPts ?? frame.pts
                         firstPts = first
                         let due = started + .seconds(frame.pts - first)
@@ -136,11 +155,11 @@ public struct SourceSession {
                     }
                     observer.frameStarted()
                     if let analysis, let current = pipeline {
-                        let spotter = analysis.spotter()
-                        if spotter.generation != generation {
+                        let settings = analysis.settings()
+                        if settings.generation != generation {
                             for event in current.finish() { publisher?.publish(event, endReason: .reload) }
-                            pipeline = try FacePipeline(source: options.name, fps: fps, detector: analysis.detector, spotter: spotter.settings)
-                            generation = spotter.generation
+                            pipeline = try Self.pipeline(options.name, fps: fps, analysis, settings.settings)
+                            generation = settings.generation
                         }
                     }
                     if let pipeline, let publisher {
@@ -208,6 +227,20 @@ public struct SourceSession {
             await sink.record(eof)
         }
         return SessionResult(ending: ending, info: info, statistics: statistics, events: publisher?.count ?? 0, wroteEOF: writesEOF)
+    }
+
+    /// Frames queued between the source and the pipeline: a quarter of a second, at
+    /// least 8. A live source drops frames only once the pipeline is that far behind,
+    /// so a pause of the pipeline's thread (the scheduler, a classification, a burst
+    /// of faces) shorter than that loses nothing; at 30 fps that is the 8 frames of
+    /// before, at 200 fps 50 frames (15 MB at 640x480).
+    static func queueCapacity(fps: Double) -> Int {
+        max(8, Int((fps * 0.25).rounded()))
+    }
+
+    private static func pipeline(_ name: String, fps: Double, _ analysis: Analysis, _ settings: AnalysisSettings) throws(VisionError) -> FacePipeline {
+        try FacePipeline(source: name, fps: fps, detector: analysis.detector, spotter: settings.spotter,
+                         tracking: FaceTracker.Options(settings.tracking))
     }
 
     /// Opening blocks (an RTSP handshake can take the whole network timeout): it runs

@@ -18,9 +18,10 @@ public struct SourceOpener: Sendable {
         }
     }
 
-    /// Files never drop frames; live sources drop the oldest queued frame when the
-    /// pipeline falls behind (docs/ARCHITECTURE.md section 6).
-    public static func overflowPolicy(for kind: SourceKind) -> OverflowPolicy {
-        kind == .file ? .block : .dropOldest
+    /// Files never drop frames; live sources, and files played as one (`live`,
+    /// `PacedProducer`), drop the oldest queued frame when the pipeline falls behind
+    /// (docs/ARCHITECTURE.md section 6).
+    public static func overflowPolicy(for kind: SourceKind, live: Bool = false) -> OverflowPolicy {
+        kind == .file && !live ? .block : .dropOldest
     }
 }

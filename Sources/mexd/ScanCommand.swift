@@ -108,7 +108,7 @@ struct ScanCommand: AsyncParsableCommand {
         options.wantsFrames = { frames }
         let output = ScanOutput(writer: writer, card: analysis?.classifier.card, label: input)
         let session = SourceSession(options: options, analysis: analysis.map {
-            SourceSession.Analysis(detector: $0.detector, classifier: $0.classifier) { (SpotterSettings(), 0) }
+            SourceSession.Analysis(detector: $0.detector, classifier: $0.classifier) { (AnalysisSettings(), 0) }
         }, sink: output, observer: output, logger: logger)
         signals.watch(session.control)
         defer { signals.watch(nil) }

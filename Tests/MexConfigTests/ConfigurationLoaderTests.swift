@@ -399,6 +399,21 @@ private func load(_ text: String) throws -> LoadedConfiguration { try Configurat
         }
     }
 
+    /// Headers with no name where one must start stop TOMLKit's parser on an assertion
+    /// (the process aborts); the loader reports them first.
+    @Test func namelessTableHeadersAreSyntaxErrorsNotCrashes() {
+        for (text, line) in [("[\n", 1), ("a = 1\n[ \n", 2), ("[[\n", 1), ("[#c\n", 1), ("[=\n", 1), ("[.\n", 1),
+                             ("[\t\n", 1), ("[ # x\n", 1), ("[\r\n", 1), ("[daemon]\n\n[\na = 1\n", 3)] {
+            let found = issues(text)
+            #expect(found.map(\.line) == [line], "\(text.debugDescription)")
+            #expect(found.first?.message == "syntax error: a table header needs a name, e.g. [sources.cam0]")
+        }
+        // Valid documents with brackets where a header could start are not caught.
+        for text in ["x = [\n  1,\n]\n", "x = [\n[1, 2],\n]\n", "[sources.\"a b\"]\nkind = \"file\"\npath = \"/a\"\n"] {
+            #expect(!issues(text).contains { $0.message.contains("needs a name") }, "\(text.debugDescription)")
+        }
+    }
+
     @Test func warningsDoNotFail() throws {
         let loaded = try load("[sources.a]\nkind = \"file\"\npath = \"a.mp4\"\nenabled = false\n[daemon]\nsocket_mode = \"0060\"\n")
         #expect(loaded.warnings.map { "\($0.line!) \($0.message)" } == [

@@ -46,6 +46,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.limitsTable.settings, in: "limits")
         check(ConfigSchema.modelTable.settings, in: "model")
         check(ConfigSchema.spotterTable.settings, in: "spotter")
+        check(ConfigSchema.trackingTable.settings, in: "tracking")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
         #expect(ConfigSchema.spotter.count == 29)
@@ -61,6 +62,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
                 case "limits": ConfigSchema.limitsTable[key]?.type
                 case "model": ConfigSchema.modelTable[key]?.type
                 case "spotter": ConfigSchema.spotterTable[key]?.type
+                case "tracking": ConfigSchema.trackingTable[key]?.type
                 default: ConfigSchema.perSourceTable[key]?.type
                 }
                 guard let type = setting, let (value, message) = outOfRange(type) else { continue }
@@ -81,7 +83,8 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             "[\(table.name)]\n" + table.settings.compactMap { setting in setting.defaultValue.map { "\(setting.key) = \($0)\n" } }.joined()
         }
         let text = lines(ConfigSchema.daemonTable) + lines(ConfigSchema.journalTable) + lines(ConfigSchema.limitsTable)
-            + lines(ConfigSchema.modelTable) + lines(ConfigSchema.spotterTable) + lines(ConfigSchema.perSourceTable)
+            + lines(ConfigSchema.modelTable) + lines(ConfigSchema.spotterTable) + lines(ConfigSchema.trackingTable)
+            + lines(ConfigSchema.perSourceTable)
         let loaded = try ConfigurationLoader.parse(text)
         #expect(loaded.configuration == DaemonConfiguration())
         #expect(ConfigSchema.modelTable["path"]?.defaultValue == nil, "unset by default")
@@ -145,6 +148,11 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             speech_k = 3.0
             speech_minimum_level = 0.05
             speech_hold = 0.5
+
+            [tracking]
+            detection_interval = 1.0
+            idle_detection_interval = 2.0
+            change_gate = true
 
             """)
     }

@@ -104,6 +104,65 @@ private func frames(_ url: URL) throws -> [Frame] {
         #expect(worstOffset <= 4, "box off the face by \(worstOffset) px")
     }
 
+    /// At 200 fps a followed face is searched at most 50 times a second: every 4th frame.
+    @Test func aFollowedFaceAt200FpsIsSearchedEveryFourthFrame() throws {
+        let video = try frames(TestVideos.astronautDrift)
+        try #require(video.count == 30)
+        let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 200)
+        for frame in video {
+            let faces = try tracker.update(frame)
+            #expect(faces.count == 1, "frame \(frame.index)")
+            if let face = faces.first { tracker.follow(face.trackID, dx: -2, dy: 0) }
+        }
+        // Frame 0 is the full-frame detection that starts the track; then frames 4, 8, ..., 28.
+        #expect(tracker.localSearches == 7)
+        let at30 = FaceTracker(detector: try HaarFaceDetector(), fps: 30)
+        for frame in video {
+            if let face = try at30.update(frame).first { at30.follow(face.trackID, dx: -2, dy: 0) }
+        }
+        #expect(at30.localSearches == 14, "every 2nd frame at 30 fps: 2, 4, ..., 28")
+    }
+
+    /// An empty, still scene: whole-frame searches at the idle interval only.
+    @Test func anEmptySceneIsSearchedAtTheIdleInterval() throws {
+        let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 30)
+        let blank = GrayImage(width: 400, height: 400, pixels: [UInt8](repeating: 128, count: 160_000))
+        for index in 0..<150 { _ = try tracker.update(Frame(index: index, pts: Double(index) / 30, image: blank)) }
+        // Frames 0, 60 and 120 at the 2 s default.
+        #expect(tracker.fullSearches.total == 3)
+        #expect(tracker.fullSearches.gated == 0)
+    }
+
+    /// A face that appears in an empty scene between two idle searches is tracked from
+    /// the frame it appears on: the change gate searches where it changed.
+    @Test func aFaceThatAppearsIsTrackedAtOnce() throws {
+        let video = try frames(TestVideos.astronautDrift)
+        let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 30)
+        let blank = GrayImage(width: video[0].image.width, height: video[0].image.height,
+                              pixels: [UInt8](repeating: 128, count: video[0].image.pixels.count))
+        for index in 0..<40 { #expect(try tracker.update(Frame(index: index, pts: Double(index) / 30, image: blank)).isEmpty) }
+        let faces = try tracker.update(Frame(index: 40, pts: 40.0 / 30, image: video[0].image))
+        #expect(faces.count == 1, "not found on the frame it appeared on")
+        #expect(tracker.fullSearches.gated == 1)
+
+        var options = FaceTracker.Options()
+        options.changeGate = nil
+        let ungated = FaceTracker(detector: try HaarFaceDetector(), fps: 30, options: options)
+        for index in 0..<40 { _ = try ungated.update(Frame(index: index, pts: Double(index) / 30, image: blank)) }
+        #expect(try ungated.update(Frame(index: 40, pts: 40.0 / 30, image: video[0].image)).isEmpty,
+                "without the gate the face waits for the idle search at frame 60")
+    }
+
+    @Test func settingsFromTheTrackingTable() {
+        var settings = TrackingSettings()
+        settings.idleDetectionInterval = 0.5
+        settings.changeGate = false
+        let options = FaceTracker.Options(settings)
+        #expect(options.idleDetectionInterval == 0.5)
+        #expect(options.changeGate == nil)
+        #expect(FaceTracker.Options(TrackingSettings()) == FaceTracker.Options())
+    }
+
     @Test func frozenBoxStaysPut() throws {
         let video = try frames(TestVideos.astronautDrift)
         let tracker = FaceTracker(detector: try HaarFaceDetector(), fps: 30)

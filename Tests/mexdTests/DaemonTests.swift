@@ -181,6 +181,30 @@ import Testing
     }
 
     /// loop = true: a file source starts again after each EOF, as a camera never ends.
+    /// `live = true`: the file comes at its own pace, as a camera's frames do, and each
+    /// FRAME carries the wall-clock time its frame was released.
+    @Test func aLiveFileIsPacedAndItsFramesStampedWithTheWallClock() throws {
+        let daemon = try DaemonUnderTest(sources: """
+            [sources.live]
+            kind = "file"
+            path = "\(TestVideos.h264MP4.path)"
+            live = true
+            """)
+        #expect(daemon.waitForNotify("READY=1"), "\(daemon.stderr)")
+        let client = try ProtocolClient(path: daemon.socketPath)
+        client.send(#"{"class":"WATCH","enable":true,"frames":true}"#)
+        let start = Date()
+        client.read(timeout: 40, untilAll: { $0.all("EOF").count >= 1 })
+        let elapsed = Date().timeIntervalSince(start)
+        let eof = try #require(client.all("EOF").first, "\(daemon.stderr)")
+        // 300 frames at 30 fps: ten seconds, not the fraction of one that decoding takes.
+        #expect(elapsed > 9, "the file took \(elapsed) s")
+        #expect(eof.int("frames")! + eof.int("dropped_frames")! == 300, "\(eof)")
+        let frames = client.all("FRAME")
+        #expect(!frames.isEmpty && frames.allSatisfy { $0["time"] is String }, "FRAME records carry time")
+        Self.stop(daemon)
+    }
+
     @Test func aLoopingFileStartsAgainAfterEachEOF() throws {
         let daemon = try DaemonUnderTest(sources: """
             [sources.loop]

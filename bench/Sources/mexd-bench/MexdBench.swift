@@ -13,7 +13,7 @@ import MexVision
 @main
 struct MexdBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mexd-bench", subcommands: [FaceFlow.self, ClassifierLatency.self, EventStep.self, SpottingComparison.self, SpottingTrace.self, SignalDump.self,
+        commandName: "mexd-bench", subcommands: [FaceFlow.self, ClassifierLatency.self, EventStep.self, SpottingComparison.self, SpottingTrace.self, SignalDump.self, TrackingCost.self,
                                      FuzzProtocol.self, FuzzInputs.self])
 }
 
