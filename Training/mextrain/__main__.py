@@ -70,6 +70,15 @@ def cmd_bench(a):
               f"OpenCV DNN {median_ms(cv_once):.1f} ms")
 
 
+def event_step(a):
+    """The preprocessing --event-step names: the authors' (TV-L1 to convergence, no registration) or
+    mexd's bounded step (registration and TVL1_BOUNDED); recorded in the checkpoint and the card."""
+    from . import preprocess
+    if a.event_step == "bounded":
+        return preprocess.PreprocessConfig.bounded(jpeg_roundtrip=not a.no_jpeg)
+    return preprocess.PreprocessConfig(jpeg_roundtrip=not a.no_jpeg)
+
+
 def cmd_train(a):
     import numpy as np
     from . import data, preprocess
@@ -84,7 +93,7 @@ def cmd_train(a):
     samples = data.load(a.dataset, a.root, g.name, annotations=a.annotations, skip_bad_rows=a.skip_bad_rows)
     if not samples:
         sys.exit(f"no samples for {g.name} under {a.root}")
-    pcfg = preprocess.PreprocessConfig(jpeg_roundtrip=not a.no_jpeg)
+    pcfg = event_step(a)
     x = build_tensors(samples, a.cache or os.path.join(a.out, "cache"), a.face_box, pcfg)
     y = np.array([s.label for s in samples])
     subjects = [s.subject for s in samples]
@@ -158,7 +167,7 @@ def cmd_preprocess(a):
         box = (0, 0, w - 1, h - 1)
     else:
         box = None
-    x = preprocess.preprocess_clip(*frames, box=box, cfg=preprocess.PreprocessConfig(jpeg_roundtrip=not a.no_jpeg))
+    x = preprocess.preprocess_clip(*frames, box=box, cfg=event_step(a))
     np.save(a.out, x)
     print(f"wrote {a.out}: float32 {x.shape}")
 
@@ -197,6 +206,9 @@ def main(argv=None):
     s.add_argument("--face-box", choices=["detect", "full"], default="detect",
                    help="detect: Haar face on the onset frame; full: frames are already face crops")
     s.add_argument("--no-jpeg", action="store_true", help="skip the JPEG q95 round trips of the authors' files")
+    s.add_argument("--event-step", choices=["authors", "bounded"], default="authors",
+                   help="key-frame preprocessing: the authors' (TV-L1 to convergence) or mexd's bounded step "
+                        "(the key frames registered onto the onset, TV-L1 on a fixed budget); default authors")
     s.add_argument("--max-iter", type=int, help="optimiser steps per fold (default 20000; CK+ 10000)")
     s.add_argument("--batch-size", type=int, help="default 16 (32 for casme3)")
     s.add_argument("--loss-form", choices=["code", "paper"], default="code")
@@ -232,6 +244,7 @@ def main(argv=None):
     s.add_argument("--box", help="left,top,right,bottom (inclusive); default: Haar face on the onset frame")
     s.add_argument("--full", action="store_true", help="the frames are already face crops")
     s.add_argument("--no-jpeg", action="store_true")
+    s.add_argument("--event-step", choices=["authors", "bounded"], default="authors")
     s.set_defaults(func=cmd_preprocess)
 
     s = sub.add_parser("fixtures", help="parity fixtures for the Swift side")

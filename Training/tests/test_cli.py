@@ -41,6 +41,9 @@ def test_preprocess_command(tmp_path):
     x = np.load(tmp_path / "x.npy")
     frames = [preprocess.load_frame(p) for p in paths]
     assert np.array_equal(x, preprocess.preprocess_clip(*frames, box=(0, 0, 127, 127)))
+    main(["preprocess", *paths, "--full", "--event-step", "bounded", "--out", str(tmp_path / "b.npy")])
+    bounded = preprocess.preprocess_clip(*frames, box=(0, 0, 127, 127), cfg=preprocess.PreprocessConfig.bounded())
+    assert np.array_equal(np.load(tmp_path / "b.npy"), bounded) and not np.array_equal(bounded, x)
 
 
 def test_ckplus_pretraining_then_fine_tuning(tmp_path):
