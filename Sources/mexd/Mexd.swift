@@ -1,6 +1,7 @@
 import ArgumentParser
 import CFFmpeg
 import Logging
+import MexVision
 
 @main
 struct Mexd: AsyncParsableCommand {
@@ -20,11 +21,12 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log errors only.")
     var quiet = false
 
-    /// A logger writing to stderr. FFmpeg's own logging is process-wide, so it is set
-    /// here, by the executable, and never by the libraries.
+    /// A logger writing to stderr. FFmpeg's own logging and OpenCV's worker threads are
+    /// process-wide, so they are set here, by the executable, and never by the libraries.
     func makeLogger(level configured: Logger.Level? = nil) -> Logger {
         let level: Logger.Level = verbose ? .debug : (quiet ? .error : (configured ?? .info))
         av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
+        VisionThreads.runOnCallingThread()
         return Logger(label: "mexd") { _ in StderrLogHandler(level: level) }
     }
 }

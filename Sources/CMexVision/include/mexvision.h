@@ -56,6 +56,10 @@ enum { MEXV_INTER_LINEAR = 0, MEXV_INTER_AREA = 1 };
 int mexv_crop_resize(mexv_gray image, mexv_box box, int out_width, int out_height, int interpolation,
                      uint8_t *out, char *error, size_t error_size);
 
+// OpenCV's parallel loops use this many threads, process-wide (cv::setNumThreads):
+// 1 runs each call on the calling thread.
+void mexv_set_threads(int threads);
+
 // Resample `image` into an out_width x out_height image: output pixel (x, y) takes the
 // input at (m[0] x + m[1] y + m[2], m[3] x + m[4] y + m[5]) (pixel indices), bilinear,
 // with the border replicated. For re-aligning a face crop with the head's motion.
