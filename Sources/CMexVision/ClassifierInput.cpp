@@ -69,8 +69,10 @@ cv::Ptr<cv::optflow::DualTVL1OpticalFlow> tvl1(const mexv_tvl1_params &p) {
 }
 
 /// One key-frame pair -> (u, v), each 48x48 float32 in [0, 1].
+/// `raw`, when given, receives the flow after the polar round trip and before the
+/// resize and stretch: the motion in crop pixels that the maps were made from.
 void flow_maps(const cv::Mat &from, const cv::Mat &to, bool jpeg, bool polar, const mexv_tvl1_params &params,
-               cv::Mat maps[2]) {
+               cv::Mat maps[2], float *raw = nullptr) {
     cv::Mat flow;
     tvl1(params)->calc(from, to, flow);
     cv::Mat uv[2];
@@ -89,6 +91,10 @@ void flow_maps(const cv::Mat &from, const cv::Mat &to, bool jpeg, bool polar, co
                 v[x] = m[x] * std::sin(a[x]);
             }
         }
+    }
+    if (raw) {
+        cv::Mat interleaved(flow.rows, flow.cols, CV_32FC2, raw);
+        cv::merge(uv, 2, interleaved);
     }
     for (int k = 0; k < 2; ++k) {
         cv::Mat small;
@@ -136,7 +142,7 @@ extern "C" mexv_tvl1_params mexv_tvl1_defaults(void) {
 
 extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
                                      int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
-                                     float *out, char *error, size_t error_size) {
+                                     float *out, float *onset_apex_flow, char *error, size_t error_size) {
     if (!onset || !apex || !offset || !out) {
         mexv::set_error(error, error_size, "mexv_classifier_input: missing buffer");
         return MEXV_BAD_ARGUMENT;
@@ -156,7 +162,7 @@ extern "C" int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, 
         for (int b = 0; b < kGrid * kGrid; ++b) put(blocks[b], out, 18 + b);
         const mexv_tvl1_params params = tvl1 ? *tvl1 : mexv_tvl1_defaults();
         cv::Mat maps[2];
-        flow_maps(on, ap, jpeg_roundtrip != 0, polar_roundtrip != 0, params, maps);
+        flow_maps(on, ap, jpeg_roundtrip != 0, polar_roundtrip != 0, params, maps, onset_apex_flow);
         put(maps[0], out, 34);
         put(maps[1], out, 35);
         flow_maps(ap, off, jpeg_roundtrip != 0, polar_roundtrip != 0, params, maps);

@@ -16,6 +16,10 @@ public struct ClassifierInput: Sendable {
     public static let count = channels * side * side
 
     public var values: [Float]
+    /// The onset->apex TV-L1 flow that channels 34 and 35 were made from, 128x128 in
+    /// crop pixels, before their stretch to 0..1 (which loses where zero motion is):
+    /// what a picture of the event's motion draws. Nil for an input given as values.
+    public var onsetToApexFlow: FlowField?
 
     public init(values: [Float]) {
         precondition(values.count == Self.count, "a classifier input has 38x48x48 values")
@@ -40,21 +44,25 @@ public struct ClassifierInput: Sendable {
         }
         var params = preprocessing.tvl1.c
         var values = [Float](repeating: 0, count: Self.count)
+        var flow = FlowField(width: Self.faceSide, height: Self.faceSide)
         try values.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(VisionError) in
-            let base = out.baseAddress
-            try onset.pixels.withUnsafeBufferPointer { (a: UnsafeBufferPointer<UInt8>) throws(VisionError) in
-                try apex.pixels.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(VisionError) in
-                    try offset.pixels.withUnsafeBufferPointer { (c: UnsafeBufferPointer<UInt8>) throws(VisionError) in
-                        _ = try VisionError.check("classifier input") {
-                            mexv_classifier_input(a.baseAddress, b.baseAddress, c.baseAddress,
-                                                  preprocessing.jpegRoundtrip ? 1 : 0, preprocessing.polarRoundtrip ? 1 : 0,
-                                                  &params, base, $0, $1)
+            try flow.values.withUnsafeMutableBufferPointer { (flowOut: inout UnsafeMutableBufferPointer<Float>) throws(VisionError) in
+                let base = out.baseAddress, flowBase = flowOut.baseAddress
+                try onset.pixels.withUnsafeBufferPointer { (a: UnsafeBufferPointer<UInt8>) throws(VisionError) in
+                    try apex.pixels.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(VisionError) in
+                        try offset.pixels.withUnsafeBufferPointer { (c: UnsafeBufferPointer<UInt8>) throws(VisionError) in
+                            _ = try VisionError.check("classifier input") {
+                                mexv_classifier_input(a.baseAddress, b.baseAddress, c.baseAddress,
+                                                      preprocessing.jpegRoundtrip ? 1 : 0, preprocessing.polarRoundtrip ? 1 : 0,
+                                                      &params, base, flowBase, $0, $1)
+                            }
                         }
                     }
                 }
             }
         }
         self.values = values
+        onsetToApexFlow = flow
     }
 
     /// The three faces as the classifier's training data saw them: with `jpegRoundtrip`,

@@ -106,9 +106,24 @@ public struct ModelCard: Sendable, Decodable {
     public var amplificationFactor: Double?
     public var preprocessing: Preprocessing?
     public var date: String?
+    /// What the model was trained on, in the card's words.
+    public var training: Training?
+
+    public struct Training: Decodable, Sendable, Equatable {
+        /// The training data, e.g. "SYNTHETIC ONLY: ..." for the default model.
+        public var data: String?
+
+        enum CodingKeys: String, CodingKey { case data }
+
+        /// Read leniently: `training` is free-form documentation, and a card whose
+        /// training notes take another shape is still a usable card.
+        public init(from decoder: any Decoder) throws {
+            data = try? decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .data)
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case name, classes, inputs, outputs, preprocessing, date
+        case name, classes, inputs, outputs, preprocessing, date, training
         case architectureVersion = "architecture_version"
         case amplificationFactor = "amplification_factor"
     }

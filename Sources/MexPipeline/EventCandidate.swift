@@ -22,4 +22,7 @@ public struct EventCandidate: Sendable {
     public var latency: Double
     /// Frames the source dropped while the event was under way.
     public var droppedFrames: Int
+
+    /// The event's name for its score series, which completes later.
+    public var key: EventKey { EventKey(track: trackID, onset: interval.onset) }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import MexClassify
 import MexCore
+import MexMotion
 import MexVision
 
 /// A classified event: the candidate and what the model said (nil without a model).
@@ -8,6 +9,16 @@ public struct ClassifiedEvent: Sendable {
     public var candidate: EventCandidate
     public var result: Classification?
     public var error: String?
+    /// The onset->apex TV-L1 flow the classifier's input was made from (nil without a
+    /// model): what pictures of the event draw.
+    public var flow: FlowField?
+
+    public init(candidate: EventCandidate, result: Classification?, error: String?, flow: FlowField? = nil) {
+        self.candidate = candidate
+        self.result = result
+        self.error = error
+        self.flow = flow
+    }
 }
 
 /// Classifies events off the frame path (docs/ARCHITECTURE.md section 3.6): the key
@@ -42,7 +53,7 @@ public final class EventClassifier: @unchecked Sendable {
                     let input = try ClassifierInput.forEvent(onset: candidate.onset.crop, apex: candidate.apex.crop, offset: candidate.offset.crop,
                                                              preprocessing: self.preprocessing)
                     let result = try classifier.classify(input)
-                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: result, error: nil))
+                    continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: result, error: nil, flow: input.onsetToApexFlow))
                 } catch let error as VisionError {
                     continuation.resume(returning: ClassifiedEvent(candidate: candidate, result: nil, error: error.description))
                 } catch {

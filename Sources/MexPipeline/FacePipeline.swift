@@ -31,6 +31,9 @@ public final class FacePipeline {
     private var retired: [(box: FaceBox, frame: Int, spotter: ApexSpotter)] = []
     private let handOverFrames: Int
     private let historyFrames: Int
+    /// Seconds of scores each face keeps for its events' series: the series' lead
+    /// before the onset plus the longest expression and the spotter's delay.
+    private let seriesHorizon: Double
 
     /// What the last frame showed, per visible face: for FRAME records and analysis.
     public struct FaceObservation: Sendable {
@@ -43,6 +46,11 @@ public final class FacePipeline {
         public var displacement: Double?
         public var inRun: Bool = false
         public var reference: Int?
+        /// The spotter's speech detector says the face is talking.
+        public var speaking = false
+        /// The head moved more than the spotter's `headMotionLimit` (or too fast to
+        /// score): motion in these frames is the head's, not the face's.
+        public var headMoving = false
     }
     public private(set) var lastObservations: [FaceObservation] = []
     /// Expressions spotted whose key crops were no longer held (diagnostics).
@@ -67,6 +75,8 @@ public final class FacePipeline {
         /// as Training/ crops its data) and the crops cut with it since the onset.
         var eventBox: FaceBox?
         var eventCrops: [Int: (pts: Double, crop: GrayImage)] = [:]
+        /// The score around each event, for the journal's pictures.
+        var series: EventSeriesRecorder
     }
 
     /// The face an open run is measured from: its frame's full image, so that it can be
@@ -98,7 +108,18 @@ public final class FacePipeline {
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
         keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
         gaps = FrameGaps(horizon: Int(((settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1) * fps).rounded()))
+        seriesHorizon = 2 + settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll + 0.5) * fps).rounded())
+    }
+
+    /// Score series of published events that are complete (`EventSeriesRecorder`):
+    /// taken, and so emptied, by `takeCompletedSeries`.
+    private var completedSeries: [(EventKey, MotionSeries)] = []
+
+    /// The events' score series completed since the last call, each under its event's key.
+    public func takeCompletedSeries() -> [(EventKey, MotionSeries)] {
+        defer { completedSeries.removeAll() }
+        return completedSeries
     }
 
     /// Processes one frame; returns the expressions that ended with it.
@@ -113,8 +134,10 @@ public final class FacePipeline {
         // A lost face ends its track; an expression under way is dropped with it, but its
         // spotter's noise levels are kept for a new track on the same face.
         retired.removeAll { frame.index - $0.frame > handOverFrames }
-        for (id, state) in tracks where !live.contains(id) {
+        for (id, var state) in tracks where !live.contains(id) {
             if let box = state.lastBox { retired.append((box, frame.index, state.spotter)) }
+            state.series.finishAll()
+            completedSeries += state.series.takeCompleted()
             tracks[id] = nil
         }
 
@@ -161,6 +184,8 @@ public final class FacePipeline {
                 state.lastDisplacement = nil
             }
             let score = state.spotter.combinedScore(sample.countedScores)
+            state.series.note(.init(pts: frame.pts, score: score, threshold: state.spotter.threshold), horizon: seriesHorizon)
+            completedSeries += state.series.takeCompleted()
             let closed = state.spotter.push(frame: frame.index, regions: sample.countedScores, headMotion: sample.headMotion,
                                             mouthMotion: sample.mouthMotion, displacement: displacement)
             // A run that opened on this frame: the frames since its reference get their
@@ -184,11 +209,13 @@ public final class FacePipeline {
             }
             lastObservations.append(FaceObservation(face: face, motion: sample, score: score, threshold: state.spotter.threshold,
                                                     displacement: displacement.map(state.spotter.combinedScore), inRun: state.spotter.isInRun,
-                                                    reference: state.spotter.referenceFrame))
+                                                    reference: state.spotter.referenceFrame, speaking: state.spotter.isSpeaking,
+                                                    headMoving: sample.fastHead || sample.headMotion > settings.headMotionLimit))
             state.inRun = state.spotter.isInRun
             if let interval = closed {
                 defer { state.eventBox = nil; state.eventCrops.removeAll() }
                 if let event = candidate(interval, track: face.trackID, state: state, now: frame) {
+                    state.series.begin(event.key, onset: event.onset.pts, offset: event.offset.pts)
                     events.append(event)
                 } else {
                     lostEvents += 1
@@ -206,7 +233,7 @@ public final class FacePipeline {
             spotter = retired[i].spotter
             retired.remove(at: i)
         }
-        return TrackState(spotter: spotter, crops: CropHistory(capacity: historyFrames))
+        return TrackState(spotter: spotter, crops: CropHistory(capacity: historyFrames), series: EventSeriesRecorder(fps: fps))
     }
 
     /// Ends the expressions under way (end of a file, shutdown).
@@ -215,8 +242,11 @@ public final class FacePipeline {
         for (id, var state) in tracks.sorted(by: { $0.key < $1.key }) {
             if let interval = state.spotter.flush(), let last = recentFrames.last,
                let event = candidate(interval, track: id, state: state, now: last) {
+                state.series.begin(event.key, onset: event.onset.pts, offset: event.offset.pts)
                 events.append(event)
             }
+            state.series.finishAll()
+            completedSeries += state.series.takeCompleted()
             tracks[id] = state
         }
         return events

@@ -12,16 +12,22 @@ public final class EventPublisher {
     /// Receives each classified event with its 1-based number in this publisher's order
     /// and why it ended (nil: its offset was seen).
     public typealias Delivery = @Sendable (ClassifiedEvent, _ number: Int, _ endReason: EventEndReason?) async -> Void
+    /// Receives an event's score series, after the event itself, with its number.
+    public typealias SeriesDelivery = @Sendable (MotionSeries, _ number: Int) async -> Void
 
     private let worker: EventClassifier
     private let deliver: Delivery
+    private let deliverSeries: SeriesDelivery?
+    /// The number of each published event whose series has not come yet.
+    private var numbers: [EventKey: Int] = [:]
     private let logger: Logger
     private var previous: Task<Void, Never>?
     public private(set) var count = 0
 
-    public init(worker: EventClassifier, logger: Logger, deliver: @escaping Delivery) {
+    public init(worker: EventClassifier, logger: Logger, deliver: @escaping Delivery, deliverSeries: SeriesDelivery? = nil) {
         self.worker = worker
         self.deliver = deliver
+        self.deliverSeries = deliverSeries
         self.logger = logger
     }
 
@@ -31,6 +37,7 @@ public final class EventPublisher {
         }
         count += 1
         let number = count
+        if deliverSeries != nil { numbers[candidate.key] = number }
         let before = previous
         let worker = self.worker
         let deliver = self.deliver
@@ -42,6 +49,17 @@ public final class EventPublisher {
                 logger.warning("\(candidate.source): event \(number) not classified: \(error)")
             }
             await deliver(classified, number, endReason)
+        }
+    }
+
+    /// Delivers the score series of a published event once the event itself is
+    /// delivered; a series whose event was not published here is ignored.
+    public func attach(_ series: MotionSeries, to key: EventKey) {
+        guard let deliverSeries, let number = numbers.removeValue(forKey: key) else { return }
+        let before = previous
+        previous = Task { [before, deliverSeries, series, number] in
+            await before?.value
+            await deliverSeries(series, number)
         }
     }
 

@@ -125,9 +125,13 @@ public struct SourceSession {
                 stream.stop()
                 return SessionResult(ending: .pipelineFailed("face pipeline: \(error)"), info: info)
             }
-            publisher = EventPublisher(worker: analysis.classifier, logger: logger) { [sink] event, number, endReason in
-                await sink.event(event, number: number, endReason: endReason)
+            var seriesDelivery: EventPublisher.SeriesDelivery?
+            if sink.wantsSeries {
+                seriesDelivery = { @Sendable [sink] series, number in await sink.series(series, number: number) }
             }
+            publisher = EventPublisher(worker: analysis.classifier, logger: logger, deliver: { [sink] event, number, endReason in
+                await sink.event(event, number: number, endReason: endReason)
+            }, deliverSeries: seriesDelivery)
         }
 
         observer.opened(info)
@@ -158,12 +162,15 @@ public struct SourceSession {
                         let settings = analysis.settings()
                         if settings.generation != generation {
                             for event in current.finish() { publisher?.publish(event, endReason: .reload) }
+                            for (key, series) in current.takeCompletedSeries() { publisher?.attach(series, to: key) }
                             pipeline = try Self.pipeline(options.name, fps: fps, analysis, settings.settings)
                             generation = settings.generation
                         }
                     }
                     if let pipeline, let publisher {
                         for event in try pipeline.process(frame) { publisher.publish(event) }
+                        for (key, series) in pipeline.takeCompletedSeries() { publisher.attach(series, to: key) }
+                        observer.frameAnalysed(index: frame.index, pts: frame.pts, faces: pipeline.lastObservations)
                     }
                     if options.wantsFrames() {
                         await sink.record(Records.frame(source: options.name, frame: frame, faces: pipeline?.frameFaces))
@@ -208,6 +215,7 @@ public struct SourceSession {
         if let pipeline, let publisher {
             let reason = options.endReason?(ending)
             for event in pipeline.finish() { publisher.publish(event, endReason: reason) }
+            for (key, series) in pipeline.takeCompletedSeries() { publisher.attach(series, to: key) }
             await publisher.drain()
         }
 

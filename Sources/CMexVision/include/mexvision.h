@@ -97,9 +97,11 @@ mexv_tvl1_params mexv_tvl1_defaults(void);
 // The classifier's (38, 48, 48) input from three 128x128 gray faces (onset, apex,
 // offset), built exactly as Training/mextrain/preprocess.py does. `jpeg_roundtrip`
 // reproduces the authors' JPEG files of the flow maps. `tvl1` NULL: OpenCV's defaults.
+// `onset_apex_flow`, when not NULL, receives the onset->apex TV-L1 flow the maps were
+// made from: 128x128 (u, v) pairs, interleaved, in crop pixels (for pictures of it).
 int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8_t *offset,
                           int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
-                          float *out, char *error, size_t error_size);
+                          float *out, float *onset_apex_flow, char *error, size_t error_size);
 
 // JPEG-encode a size x size gray image at `quality` and decode it again into `out`: what
 // the data sets' face crops went through when the authors wrote them as .jpg files.
