@@ -36,6 +36,8 @@ public enum ConfigSchema {
                 "Events older than this many days are deleted; 0 keeps them forever."),
         .integer("max_events", minimum: 0, maximum: .max, \.maxEvents,
                  "At most this many events are kept, the oldest deleted first; 0: no limit."),
+        .bool("snapshots", \.snapshots,
+              "Keep each event's onset, apex and offset face crops and its flow image beside the journal (faces: off by default)."),
     ])
 
     public static let limitsTable = SettingTable<LimitSettings>("limits", [

@@ -42,6 +42,10 @@ public struct JournalSettings: Sendable, Equatable {
     public var retentionDays = 30.0
     /// At most this many events are kept (the oldest go first); 0 means no limit.
     public var maxEvents = 1_000_000
+    /// Each event's onset, apex and offset crops and flow image are written beside the
+    /// journal and deleted with their events. They are pictures of faces, so they are
+    /// kept only when asked for.
+    public var snapshots = false
 
     public init() {}
 }

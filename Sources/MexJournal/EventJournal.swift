@@ -65,14 +65,22 @@ public enum JournalError: Error, CustomStringConvertible, Sendable {
 /// kill -9 nor a power cut loses an event a subscriber may have seen. Events are rare
 /// (at most a few per second), so the fsync per event costs nothing that matters.
 /// AUTOINCREMENT keeps seq increasing even after the newest rows were pruned.
+///
+/// Events may have pictures (`SnapshotFolder`, in `snapshotDirectory`) and a motion
+/// series (table `event_series`); both go when their event is pruned.
 public final class EventJournal: Sendable {
     private let pool: DatabasePool
     public let path: String
     public let retention: JournalRetention
+    /// Where the events' pictures are: `<path>-snapshots`, made absolute.
+    let snapshots: SnapshotFolder
 
     public init(path: String, retention: JournalRetention = JournalRetention(), readOnly: Bool = false) throws(JournalError) {
         self.path = path
         self.retention = retention
+        // One folder per journal, named after it: the orphan sweep in `prune` may then
+        // delete whatever in it has no row, and never touches another journal's pictures.
+        snapshots = SnapshotFolder(path: URL(fileURLWithPath: path + "-snapshots").standardizedFileURL.path)
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
@@ -87,7 +95,7 @@ public final class EventJournal: Sendable {
                 throw JournalError.open(path: path, reason: "no such file")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            if !readOnly { try Self.migrator.migrate(pool) }
+            if !readOnly { try JournalSchema.migrator.migrate(pool) }
         } catch let error as JournalError {
             throw error
         } catch {
@@ -95,42 +103,12 @@ public final class EventJournal: Sendable {
         }
     }
 
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE event (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    time REAL NOT NULL,
-                    source TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    label TEXT,
-                    record TEXT NOT NULL
-                );
-                CREATE INDEX event_source ON event(source, seq);
-                CREATE INDEX event_time ON event(time);
-                """)
-        }
-        return migrator
-    }
-
     /// Stores an event. `record` builds the published JSON from the seq the journal
     /// assigns; the row is committed with that JSON in one transaction.
     @discardableResult
     public func append(time: Double, source: String, kind: String, label: String?,
                        record: (Int64) -> String) throws(JournalError) -> JournalEntry {
-        do {
-            return try pool.write { db in
-                try db.execute(sql: "INSERT INTO event (time, source, kind, label, record) VALUES (?, ?, ?, ?, '')",
-                               arguments: [time, source, kind, label])
-                let seq = db.lastInsertedRowID
-                let json = record(seq)
-                try db.execute(sql: "UPDATE event SET record = ? WHERE seq = ?", arguments: [json, seq])
-                return JournalEntry(seq: seq, time: time, source: source, kind: kind, label: label, record: json)
-            }
-        } catch {
-            throw .database(Self.reason(error))
-        }
+        try append(time: time, source: source, kind: kind, label: label, pictures: []) { seq, _ in record(seq) }.entry
     }
 
     /// Events in seq order.
@@ -155,57 +133,54 @@ public final class EventJournal: Sendable {
         let sql = "SELECT seq, time, source, kind, label, record FROM event \(filter) ORDER BY seq \(order) LIMIT ?"
         _ = arguments.append(contentsOf: [max(0, query.limit)])
         let args = arguments
-        do {
-            let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: args) }
-            let entries = rows.map {
-                JournalEntry(seq: $0["seq"], time: $0["time"], source: $0["source"], kind: $0["kind"],
-                             label: $0["label"], record: $0["record"])
-            }
-            return query.since == nil ? entries.reversed() : entries
-        } catch {
-            throw .database(Self.reason(error))
+        let rows = try reading { db in try Row.fetchAll(db, sql: sql, arguments: args) }
+        let entries = rows.map {
+            JournalEntry(seq: $0["seq"], time: $0["time"], source: $0["source"], kind: $0["kind"],
+                         label: $0["label"], record: $0["record"])
         }
+        return query.since == nil ? entries.reversed() : entries
     }
 
     /// The largest seq ever assigned (0 for a new journal), pruned events included.
     public func lastSeq() throws(JournalError) -> Int64 {
-        do {
-            return try pool.read { db in
-                let assigned = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'")
-                return assigned ?? 0
-            }
-        } catch {
-            throw .database(Self.reason(error))
-        }
+        try reading(Self.lastSeq)
+    }
+
+    static func lastSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
     }
 
     public func count() throws(JournalError) -> Int {
+        try reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }
+    }
+
+    /// Runs `body` in a write transaction, committed when it returns. When the
+    /// transaction does not commit, `undo` runs before the next writer may start, to take
+    /// back what `body` did outside the database.
+    func writing<T>(_ body: (Database) throws -> T, undo: () -> Void = {}) throws(JournalError) -> T {
         do {
-            return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                do {
+                    try db.inTransaction {
+                        result = try body(db)
+                        return .commit
+                    }
+                } catch {
+                    undo()
+                    throw error
+                }
+                return result!
+            }
         } catch {
             throw .database(Self.reason(error))
         }
     }
 
-    /// Deletes what the retention no longer keeps; returns how many events went.
-    @discardableResult
-    public func prune(now: Double = Date().timeIntervalSince1970) throws(JournalError) -> Int {
-        let retention = self.retention
+    /// Runs `body` on a snapshot of what is committed.
+    func reading<T>(_ body: (Database) throws -> T) throws(JournalError) -> T {
         do {
-            return try pool.write { db in
-                var deleted = 0
-                if retention.days > 0 {
-                    try db.execute(sql: "DELETE FROM event WHERE time < ?", arguments: [now - retention.days * 86_400])
-                    deleted += db.changesCount
-                }
-                if retention.maxEvents > 0 {
-                    try db.execute(sql: """
-                        DELETE FROM event WHERE seq <= (SELECT seq FROM event ORDER BY seq DESC LIMIT 1 OFFSET ?)
-                        """, arguments: [retention.maxEvents])
-                    deleted += db.changesCount
-                }
-                return deleted
-            }
+            return try pool.read(body)
         } catch {
             throw .database(Self.reason(error))
         }

@@ -30,6 +30,7 @@ private func load(_ text: String) throws -> LoadedConfiguration { try Configurat
             path = "/tmp/j.sqlite"
             retention_days = 7.5
             max_events = 10
+            snapshots = true
             [limits]
             max_clients = 3
             request_line_bytes = 4096
@@ -82,7 +83,7 @@ private func load(_ text: String) throws -> LoadedConfiguration { try Configurat
         #expect(c.daemon.socketGroup == "video")
         #expect(c.daemon.statsInterval == 0)
         #expect(c.daemon.logLevel == "debug")
-        #expect(c.journal.path == "/tmp/j.sqlite" && c.journal.retentionDays == 7.5 && c.journal.maxEvents == 10)
+        #expect(c.journal.path == "/tmp/j.sqlite" && c.journal.retentionDays == 7.5 && c.journal.maxEvents == 10 && c.journal.snapshots)
         #expect(c.limits.maxClients == 3 && c.limits.requestLineBytes == 4096)
         #expect(c.limits.idleTimeout == 0 && c.limits.subscriberQueue == 16)
         #expect(c.model.path == "/m/x.onnx" && c.model.cascade == "/m/c.xml" && !c.model.classify)
@@ -110,6 +111,14 @@ private func load(_ text: String) throws -> LoadedConfiguration { try Configurat
         #expect(loaded.configuration == DaemonConfiguration())
         #expect(loaded.warnings.count == 1)
         #expect(loaded.warnings[0].description.hasPrefix("mexd.toml: warning: no [sources.NAME] table"))
+    }
+
+    @Test func journalSnapshotsAreOffUnlessTurnedOn() throws {
+        // They are pictures of faces: a file that does not ask for them gets none.
+        #expect(try load("[journal]\n").configuration.journal.snapshots == false)
+        #expect(try load("[journal]\nsnapshots = true\n").configuration.journal.snapshots)
+        #expect(errors("[journal]\nsnapshots = \"yes\"\n").map(\.description)
+                == ["mexd.toml:2: journal.snapshots: expected true or false, got a string (\"yes\")"])
     }
 
     @Test func sourcesInheritDefaultsUnlessTheySetTheKey() throws {

@@ -106,6 +106,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             path = "/var/lib/mexd/journal.sqlite"
             retention_days = 30.0
             max_events = 1000000
+            snapshots = false
 
             [limits]
             max_clients = 64
