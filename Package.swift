@@ -55,6 +55,9 @@ let package = Package(
         // Stage 5: SKD-TSTSAN inputs and the ONNX model through OpenCV DNN.
         // MexMotion: the head's registration of the key frames before TV-L1 (one fitter, there).
         .target(name: "MexClassify", dependencies: ["MexCore", "MexVision", "CMexVision", "MexMotion"]),
+        // Pictures of what was found: the HTML scan report (SVG timelines, key faces,
+        // flow pictures) and the pages drawn from the journal.
+        .target(name: "MexReport", dependencies: ["MexCore", "MexVision", "MexMotion", "MexClassify", "MexPipeline"]),
         // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
         .target(name: "MexConfig", dependencies: [
             "MexCore", "MexSpotting", .product(name: "TOMLKit", package: "TOMLKit"),
@@ -77,7 +80,7 @@ let package = Package(
         // reload and drain.
         .target(name: "MexDaemon", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline", "MexSession",
-            "MexConfig", "MexJournal", "MexServer",
+            "MexConfig", "MexJournal", "MexServer", "MexReport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -85,7 +88,7 @@ let package = Package(
         ]),
         .executableTarget(name: "mexd", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexVision", "MexFace", "MexClassify", "MexEvaluation", "MexSpotting", "MexPipeline", "CFFmpeg",
-            "MexConfig", "MexJournal", "MexServer", "MexDaemon", "MexSession",
+            "MexConfig", "MexJournal", "MexServer", "MexDaemon", "MexSession", "MexReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -111,6 +114,7 @@ let package = Package(
         .testTarget(name: "MexProtocolTests", dependencies: ["MexProtocol", "MexCore"]),
         .testTarget(name: "MexConfigTests", dependencies: ["MexConfig", "MexCore", "MexSpotting"]),
         .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),
+        .testTarget(name: "MexReportTests", dependencies: ["MexReport", "MexCore", "MexMotion"]),
         .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),

@@ -90,7 +90,8 @@ public struct Daemon: Sendable {
         let listening: String
         do { listening = try await server.start(listener) } catch { throw .socket(error) }
 
-        let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card, logger: logger)
+        let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card,
+                           snapshots: configuration.journal.snapshots, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
                                     analysis: AnalysisSettingsBox(AnalysisSettings(spotter: configuration.spotter, tracking: configuration.tracking)), logger: logger)
         // Ready means config, model and socket are up and every source has started;

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import MexClassify
+import MexCore
 import MexJournal
 import MexPipeline
 import MexProtocol
+import MexReport
 import MexServer
 import MexSession
 
@@ -14,13 +16,17 @@ public final class EventBus: Sendable {
     private let journal: EventJournal
     private let server: ProtocolServer
     private let card: ModelCard?
+    /// Keep each event's pictures beside the journal (`[journal] snapshots`).
+    private let snapshots: Bool
     private let logger: Logger
 
-    public init(journal: EventJournal, server: ProtocolServer, board: SourceBoard, card: ModelCard?, logger: Logger) {
+    public init(journal: EventJournal, server: ProtocolServer, board: SourceBoard, card: ModelCard?, snapshots: Bool = false,
+                logger: Logger) {
         self.journal = journal
         self.server = server
         self.board = board
         self.card = card
+        self.snapshots = snapshots
         self.logger = logger
     }
 
@@ -35,12 +41,14 @@ public final class EventBus: Sendable {
         var seq: Int64?
         do {
             let template = fields
-            let entry = try journal.append(time: time.timeIntervalSince1970, source: source, kind: fields.kind,
-                                           label: fields.result?.label) { seq in
+            let (entry, snapshotError) = try journal.append(time: time.timeIntervalSince1970, source: source, kind: fields.kind,
+                                                            label: fields.result?.label, pictures: pictures(event)) { seq, paths in
                 var f = template
                 f.sequence = Int(seq)
+                f.snapshots = paths
                 return Records.event(f).line
             }
+            if let snapshotError { logger.warning("\(source): event \(entry.seq) journaled without its pictures: \(snapshotError)") }
             line = entry.record
             seq = entry.seq
         } catch {
@@ -54,6 +62,28 @@ public final class EventBus: Sendable {
         board.update(source) { $0.events += 1 }
         server.publish(OutgoingRecord(name: .event, source: source, line: line))
         return seq
+    }
+
+    /// Stores an event's score series with it (`mexd events --report` draws it).
+    public func store(_ series: MotionSeries, seq: Int64) {
+        do {
+            let json = String(decoding: try JSONEncoder().encode(series), as: UTF8.self)
+            try journal.storeSeries(json, seq: seq)
+        } catch {
+            logger.warning("event \(seq): score series not journaled: \(error)")
+        }
+    }
+
+    /// The event's pictures for the journal, when it keeps them: the key faces and the
+    /// onset-to-apex flow, encoded as the scan report encodes them.
+    private func pictures(_ event: ClassifiedEvent) -> [SnapshotPicture] {
+        guard snapshots else { return [] }
+        let p = ReportEvent.pictures(event)
+        let roles: [(String, ReportEvent.Picture?)] = [("onset", p.onset), ("apex", p.apex), ("offset", p.offset),
+                                                       ("flow", p.flow), ("magnitude", p.magnitude)]
+        return roles.compactMap { role, picture in
+            picture.map { SnapshotPicture(role: role, fileExtension: $0.mimeType == "image/png" ? "png" : "jpg", bytes: $0.bytes) }
+        }
     }
 
     /// How many subscribers take FRAME records: sources skip making them when none do.

@@ -226,17 +226,32 @@ final class SourceRunner: Sendable {
 }
 
 /// The daemon's records of a session: events into the journal, then to the
-/// subscribers; the other records to the subscribers.
-private struct DaemonSink: SessionSink {
+/// subscribers; the other records to the subscribers. Each event's score series,
+/// which comes about a second after it, is journaled under the event's seq.
+private final class DaemonSink: SessionSink {
     let name: String
     let bus: EventBus
+    /// The seq of each journaled event whose series has not come yet, by number.
+    private let seqs = NIOLockedValueBox<[Int: Int64]>([:])
+
+    init(name: String, bus: EventBus) {
+        self.name = name
+        self.bus = bus
+    }
 
     func record(_ record: JSONObject) async {
         bus.publish(record, source: name)
     }
 
     func event(_ event: ClassifiedEvent, number: Int, endReason: EventEndReason?) async {
-        bus.commit(event, endReason: endReason)
+        if let seq = bus.commit(event, endReason: endReason) { seqs.withLockedValue { $0[number] = seq } }
+    }
+
+    var wantsSeries: Bool { true }
+
+    func series(_ series: MotionSeries, number: Int) async {
+        guard let seq = seqs.withLockedValue({ $0.removeValue(forKey: number) }) else { return }
+        bus.store(series, seq: seq)
     }
 }
 

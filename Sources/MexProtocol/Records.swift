@@ -183,6 +183,9 @@ extension Records {
         public var result: ClassifierResult?
         public var endReason: EventEndReason?
         public var time: Date
+        /// The event's pictures kept beside the journal (`[journal] snapshots`): role
+        /// (onset, apex, offset, flow, magnitude) to absolute path.
+        public var snapshots: [String: String] = [:]
 
         public init(source: String, sequence: Int, trackID: Int, kind: String, onset: Frame, apex: Frame, offset: Frame,
                     peakScore: Double, threshold: Double, latency: Double, box: FaceBox, confidence: Double,
@@ -232,6 +235,13 @@ extension Records {
         quality.set("dropped_frames", e.droppedFrames)
         o.set("quality", quality)
         o.set("end_reason", e.endReason?.rawValue)
+        if !e.snapshots.isEmpty {
+            var pictures = JSONObject()
+            let known = ["onset", "apex", "offset", "flow", "magnitude"]
+            for role in known { pictures.set(role, e.snapshots[role]) }
+            for (role, path) in e.snapshots.sorted(by: { $0.key < $1.key }) where !known.contains(role) { pictures.set(role, path) }
+            o.set("snapshots", pictures)
+        }
         return o
     }
 }

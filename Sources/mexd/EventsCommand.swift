@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import MexConfig
+import MexCore
 import MexJournal
+import MexReport
 
 /// `mexd events`: reads the event journal directly (the daemon need not run).
 struct EventsCommand: ParsableCommand {
@@ -10,7 +12,9 @@ struct EventsCommand: ParsableCommand {
         abstract: "Print events from the journal as JSON Lines, oldest first.",
         discussion: """
             Without --since, the last --limit events; with it, the first --limit events after that \
-            seq. The journal's path comes from --journal, else from the configuration ([journal] path).
+            seq. The journal's path comes from --journal, else from the configuration ([journal] path). \
+            With --report, the same events are drawn into one HTML page instead, each with its \
+            snapshots (when the daemon kept them: [journal] snapshots) and its score curve.
             """)
 
     @Option(help: "The journal file (default: the configuration's [journal] path).")
@@ -34,6 +38,9 @@ struct EventsCommand: ParsableCommand {
 
     @Flag(help: "One line per event instead of JSON.")
     var human = false
+
+    @Option(help: ArgumentHelp("Write the events as an HTML page (pictures inline) instead of printing them.", valueName: "file.html"))
+    var report: String?
 
     func validate() throws {
         if limit <= 0 { throw ValidationError("--limit must be positive") }
@@ -67,8 +74,30 @@ struct EventsCommand: ParsableCommand {
             FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
             throw ExitStatus.dataError.exitCode
         }
+        if let report {
+            try writeReport(entries, journal: store, to: report)
+            return
+        }
         for entry in entries {
             print(human ? (EventLine.human(entry.record) ?? entry.record) : entry.record)
+        }
+    }
+
+    private func writeReport(_ entries: [JournalEntry], journal: EventJournal, to path: String) throws {
+        let events = entries.compactMap { entry in
+            var series: MotionSeries?
+            if let json = try? journal.series(seq: entry.seq) {
+                series = try? JSONDecoder().decode(MotionSeries.self, from: Data(json.utf8))
+            }
+            return ReportEvent(record: entry.record, series: series)
+        }
+        var asked = since.map { "events after seq \($0)" } ?? "the last \(limit) events"
+        if !source.isEmpty { asked += ", sources \(source.joined(separator: ", "))" }
+        if let label { asked += ", label \(label)" }
+        let page = EventsPage(title: "mexd events", subtitle: "\(journal.path): \(asked)", events: events)
+        do { try page.write(to: path) } catch {
+            FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+            throw ExitStatus.cantCreate.exitCode
         }
     }
 }

@@ -10,7 +10,7 @@ enum ExitStatus: Int32 {
     case unavailable = 69  // EX_UNAVAILABLE: decoder missing, camera busy or lost, network source down
     case software = 70     // EX_SOFTWARE: internal error
     case osError = 71      // EX_OSERR: cannot listen on the socket
-    case cantCreate = 73   // EX_CANTCREAT: cannot open or create the event journal
+    case cantCreate = 73   // EX_CANTCREAT: cannot open or create the event journal or a report
     case ioError = 74      // EX_IOERR: cannot write output
     case noPermission = 77 // EX_NOPERM: file or camera not accessible
     case config = 78       // EX_CONFIG: bad configuration

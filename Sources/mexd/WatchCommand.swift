@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MexConfig
 import MexProtocol
+import MexReport
 import MexServer
 
 /// `mexd watch`: a socket client, like gpspipe.
@@ -37,10 +38,18 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "One line per event and source change instead of JSON.")
     var human = false
 
+    @Option(help: ArgumentHelp("Also keep an HTML page of the latest events (snapshots inline) that the browser reloads every 2 s.",
+                               valueName: "file.html"))
+    var report: String?
+
+    @Option(help: "With --report: how many of the latest events the page shows.")
+    var reportEvents = 20
+
     func validate() throws {
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
         if let since, since < 0 { throw ValidationError("--since must be >= 0") }
         if let stats, stats < 0 { throw ValidationError("--stats must be >= 0") }
+        if reportEvents <= 0 { throw ValidationError("--report-events must be positive") }
     }
 
     func run() throws {
@@ -56,9 +65,17 @@ struct WatchCommand: ParsableCommand {
             try connection.send(Data((request.line + "\n").utf8))
         }
         var events = 0
+        var page = EventsPage(title: "mexd: latest events", subtitle: "from \(socket), newest first; the page reloads every 2 s",
+                              events: [], refresh: 2)
+        if let report { try write(page, to: report) }
         // Each line is written as it comes (a pipe into another tool must not wait for a buffer).
         let out = FileHandle.standardOutput
         while let line = try connection.readLine() {
+            if let report, let event = ReportEvent(record: line) {
+                page.events.insert(event, at: 0)
+                if page.events.count > reportEvents { page.events.removeLast(page.events.count - reportEvents) }
+                try write(page, to: report)
+            }
             if human {
                 if let text = EventLine.human(line) { out.write(Data((text + "\n").utf8)) }
             } else {
@@ -68,6 +85,13 @@ struct WatchCommand: ParsableCommand {
                 events += 1
                 if let count, events >= count { return }
             }
+        }
+    }
+
+    private func write(_ page: EventsPage, to path: String) throws {
+        do { try page.write(to: path) } catch {
+            FileHandle.standardError.write(Data("mexd: \(error)\n".utf8))
+            throw ExitStatus.cantCreate.exitCode
         }
     }
 }

@@ -103,6 +103,19 @@ int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8
                           int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
                           float *out, float *onset_apex_flow, char *error, size_t error_size);
 
+// Image files in memory (OpenCV's codecs). Pixels are gray (1 channel) or RGB
+// interleaved (3); rows are packed. The encoded or decoded buffer is malloc'd for the
+// caller, who frees it with mexv_buffer_free.
+enum { MEXV_FORMAT_JPEG = 0, MEXV_FORMAT_PNG = 1 };
+int mexv_encode(const uint8_t *pixels, int width, int height, int channels, int format, int quality,
+                uint8_t **out, size_t *out_size, char *error, size_t error_size);
+int mexv_decode(const uint8_t *bytes, size_t size, int channels, uint8_t **out, int *width, int *height,
+                char *error, size_t error_size);
+void mexv_buffer_free(uint8_t *buffer);
+
+// cv::applyColorMap (`map` is a cv::ColormapTypes value) into width*height*3 RGB bytes.
+int mexv_color_map(mexv_gray image, int map, uint8_t *out_rgb, char *error, size_t error_size);
+
 // JPEG-encode a size x size gray image at `quality` and decode it again into `out`: what
 // the data sets' face crops went through when the authors wrote them as .jpg files.
 int mexv_jpeg_roundtrip(const uint8_t *image, int size, int quality, uint8_t *out,
