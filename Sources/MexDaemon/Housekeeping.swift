@@ -48,8 +48,9 @@ struct Housekeeping: Service {
     private func retentionLoop() async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let deleted = try journal.prune()
-                if deleted > 0 { logger.info("journal: \(deleted) events past retention deleted") }
+                let pruned = try journal.pruneReport()
+                if pruned.events > 0 { logger.info("journal: \(pruned.events) events past retention deleted") }
+                if let error = pruned.snapshotError { logger.error("journal: pictures of deleted events left behind: \(error)") }
             } catch {
                 logger.error("\(error)")
             }

@@ -340,3 +340,77 @@ import Testing
         #expect(daemon.exitStatus() == 0)
     }
 }
+
+@Suite(.serialized) struct DaemonSnapshotTests {
+    /// With `[journal] snapshots = true` every EVENT names its pictures, written beside
+    /// the journal with mode 0640; each event's score series is journaled after it;
+    /// `mexd events --report` draws both; pruning deletes the pictures with the rows.
+    @Test func snapshotsAreWrittenReportedAndPrunedWithTheirEvents() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mexd-snapshots-\(UUID().uuidString.prefix(8))")
+        let source = """
+            [sources.clip]
+            kind = "file"
+            path = "\(DaemonTests.sample)"
+            """
+        let config = { (maxEvents: Int, sources: String) in """
+            [daemon]
+            socket = "$DIR/events.sock"
+
+            [journal]
+            path = "$DIR/state/journal.sqlite"
+            snapshots = true
+            max_events = \(maxEvents)
+
+            \(sources)
+            """ }
+        let daemon = try DaemonUnderTest(folder: folder, config: config(1000, source))
+        #expect(daemon.waitForNotify("READY=1"))
+        let watcher = try ProtocolClient(path: daemon.socketPath)
+        watcher.send(#"{"class":"WATCH","enable":true}"#)
+        watcher.read(timeout: 90) { $0.className == "EOF" }
+        let events = watcher.all("EVENT")
+        #expect(events.count == 4, "\(daemon.stderr)")
+        var pictures: [Int: [String]] = [:]
+        for event in events {
+            let seq = try #require(event.int("seq"))
+            let snapshots = try #require(event["snapshots"] as? [String: String], "EVENT names its pictures")
+            #expect(Set(snapshots.keys) == ["onset", "apex", "offset", "flow", "magnitude"])
+            for path in snapshots.values {
+                let attributes = try FileManager.default.attributesOfItem(atPath: path)
+                #expect((attributes[.posixPermissions] as? Int) == 0o640, "\(path) is mode 0640")
+                let bytes = try #require(FileManager.default.contents(atPath: path))
+                #expect(bytes.starts(with: [0xFF, 0xD8]), "\(path) is a JPEG")
+            }
+            pictures[seq] = Array(snapshots.values)
+        }
+        // The series of the last event comes a second after its offset; the file ends
+        // 3 s after it, so by EOF every series is in.
+        daemon.signal(SIGTERM)
+        #expect(daemon.exitStatus() == 0)
+
+        let report = folder.appendingPathComponent("events.html").path
+        let journal = folder.appendingPathComponent("state/journal.sqlite").path
+        let run = try MexdRun("events", "--journal", journal, "--report", report)
+        #expect(run.status == 0, "\(run.stderr)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.components(separatedBy: "<section class=\"event\"").count - 1 == 4)
+        #expect(html.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1 == 20, "5 pictures per event")
+        #expect(html.components(separatedBy: "<svg class=\"event-curve\"").count - 1 == 4, "each event's journaled curve")
+
+        // A restart with room for one event prunes the other three and their pictures.
+        let restarted = try DaemonUnderTest(folder: folder, config: config(1, ""))
+        #expect(restarted.waitForNotify("READY=1"))
+        let kept = try #require(pictures.keys.max())
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, pictures.filter({ $0.key != kept }).values.joined().contains(where: { FileManager.default.fileExists(atPath: $0) }) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        for (seq, paths) in pictures {
+            for path in paths {
+                #expect(FileManager.default.fileExists(atPath: path) == (seq == kept), "seq \(seq): \(path)")
+            }
+        }
+        restarted.signal(SIGTERM)
+        #expect(restarted.exitStatus() == 0)
+    }
+}
