@@ -103,6 +103,7 @@ let package = Package(
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
+        .testTarget(name: "MexVisionTests", dependencies: ["MexVision", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexVision", "MexTestSupport"]),
         .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
