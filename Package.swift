@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),
         .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
-        .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
+        .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport", "MexVision", "MexCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
