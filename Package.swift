@@ -106,6 +106,7 @@ let package = Package(
         .testTarget(name: "MexCoreTests", dependencies: ["MexCore"]),
         .testTarget(name: "MexSourceTests", dependencies: ["MexSource", "MexCore", "MexTestSupport", "CV4L2"]),
         .testTarget(name: "MexFaceTests", dependencies: ["MexFace", "MexCore", "MexVision", "MexSource", "MexTestSupport"]),
+        .testTarget(name: "MexVisionTests", dependencies: ["MexVision", "MexCore", "MexTestSupport"]),
         .testTarget(name: "MexMotionTests", dependencies: ["MexMotion", "MexCore", "MexVision", "MexTestSupport"]),
         .testTarget(name: "MexSpottingTests", dependencies: ["MexSpotting"]),
         .testTarget(name: "MexEvaluationTests", dependencies: ["MexEvaluation"]),
@@ -117,7 +118,7 @@ let package = Package(
         .testTarget(name: "MexReportTests", dependencies: ["MexReport", "MexCore", "MexMotion"]),
         .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
-        .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport"]),
+        .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport", "MexVision", "MexCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

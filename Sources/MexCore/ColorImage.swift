@@ -1,9 +1,11 @@
-/// An 8-bit RGB image, channels interleaved, rows packed (stride == 3 * width): the
-/// pictures mexd draws (flow colour coding, colour maps) before they are encoded.
+/// 8-bit RGB, interleaved, rows packed (stride == 3 * width).
+///
+/// The pipeline itself works on gray; color is for pictures people look at: flow
+/// fields through a color map, crops and frames in a report.
 public struct ColorImage: Sendable, Equatable {
     public let width: Int
     public let height: Int
-    /// width * height * 3 bytes: r, g, b, r, g, b, ...
+    /// width * height * 3 bytes: R, G, B of each pixel, left to right, top to bottom.
     public var pixels: [UInt8]
 
     public init(width: Int, height: Int, pixels: [UInt8]) {
@@ -14,14 +16,20 @@ public struct ColorImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// A gray image in colour: each level in all three channels.
+    /// The gray image in color: each level repeated in R, G and B.
     public init(gray: GrayImage) {
-        var pixels = [UInt8](repeating: 0, count: gray.pixels.count * 3)
+        var rgb = [UInt8](repeating: 0, count: gray.pixels.count * 3)
         for (i, level) in gray.pixels.enumerated() {
-            pixels[3 * i] = level
-            pixels[3 * i + 1] = level
-            pixels[3 * i + 2] = level
+            rgb[3 * i] = level
+            rgb[3 * i + 1] = level
+            rgb[3 * i + 2] = level
         }
-        self.init(width: gray.width, height: gray.height, pixels: pixels)
+        self.init(width: gray.width, height: gray.height, pixels: rgb)
+    }
+
+    /// The (red, green, blue) of pixel (x, y).
+    public subscript(x: Int, y: Int) -> (red: UInt8, green: UInt8, blue: UInt8) {
+        let i = 3 * (y * width + x)
+        return (pixels[i], pixels[i + 1], pixels[i + 2])
     }
 }

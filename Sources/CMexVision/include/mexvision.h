@@ -103,23 +103,48 @@ int mexv_classifier_input(const uint8_t *onset, const uint8_t *apex, const uint8
                           int jpeg_roundtrip, int polar_roundtrip, const mexv_tvl1_params *tvl1,
                           float *out, float *onset_apex_flow, char *error, size_t error_size);
 
-// Image files in memory (OpenCV's codecs). Pixels are gray (1 channel) or RGB
-// interleaved (3); rows are packed. The encoded or decoded buffer is malloc'd for the
-// caller, who frees it with mexv_buffer_free.
-enum { MEXV_FORMAT_JPEG = 0, MEXV_FORMAT_PNG = 1 };
-int mexv_encode(const uint8_t *pixels, int width, int height, int channels, int format, int quality,
-                uint8_t **out, size_t *out_size, char *error, size_t error_size);
-int mexv_decode(const uint8_t *bytes, size_t size, int channels, uint8_t **out, int *width, int *height,
-                char *error, size_t error_size);
-void mexv_buffer_free(uint8_t *buffer);
-
-// cv::applyColorMap (`map` is a cv::ColormapTypes value) into width*height*3 RGB bytes.
-int mexv_color_map(mexv_gray image, int map, uint8_t *out_rgb, char *error, size_t error_size);
-
 // JPEG-encode a size x size gray image at `quality` and decode it again into `out`: what
 // the data sets' face crops went through when the authors wrote them as .jpg files.
 int mexv_jpeg_roundtrip(const uint8_t *image, int size, int quality, uint8_t *out,
                         char *error, size_t error_size);
+
+// Picture files through OpenCV's imgcodecs (libjpeg, libpng) and color maps (imgproc).
+// Color images cross this API as RGB; the conversion to and from OpenCV's BGR
+// happens inside. Encoded bytes and decoded pixels are sized by the data, so they are
+// returned in buffers this library allocates; release each with mexv_free_buffer.
+
+/// An 8-bit RGB image in caller memory, interleaved (R, G, B per pixel); rows are
+/// `stride` bytes apart.
+typedef struct {
+    const uint8_t *pixels;
+    int32_t width;
+    int32_t height;
+    int32_t stride;
+} mexv_rgb;
+
+enum { MEXV_FORMAT_JPEG = 0, MEXV_FORMAT_PNG = 1 };
+
+/// Encodes `image` as JPEG (`quality` 0-100) or PNG (`quality` ignored) into a new
+/// buffer of `*out_size` bytes at `*out`.
+int mexv_encode_gray(mexv_gray image, int format, int quality, uint8_t **out, size_t *out_size,
+                     char *error, size_t error_size);
+int mexv_encode_rgb(mexv_rgb image, int format, int quality, uint8_t **out, size_t *out_size,
+                    char *error, size_t error_size);
+
+/// Decodes a JPEG or PNG file's `count` bytes into a new buffer at `*pixels` of
+/// `*width` x `*height` pixels with `channels` bytes each (1: gray, 3: RGB), rows
+/// packed. MEXV_ERROR if the bytes are not a complete picture OpenCV can read.
+int mexv_decode(const uint8_t *bytes, size_t count, int channels, uint8_t **pixels,
+                int32_t *width, int32_t *height, char *error, size_t error_size);
+
+/// Releases a buffer that mexv_encode_* or mexv_decode returned.
+void mexv_free_buffer(uint8_t *buffer);
+
+enum { MEXV_COLORMAP_INFERNO = 0, MEXV_COLORMAP_VIRIDIS = 1, MEXV_COLORMAP_JET = 2 };
+
+/// `image` through one of OpenCV's color maps (cv::applyColorMap) into `out`:
+/// width x height RGB pixels, rows packed.
+int mexv_color_map(mexv_gray image, int map, uint8_t *out, char *error, size_t error_size);
 
 // An ONNX network run with OpenCV's DNN module on the CPU.
 typedef struct mexv_net mexv_net;
