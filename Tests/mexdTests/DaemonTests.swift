@@ -367,6 +367,13 @@ import Testing
         #expect(daemon.waitForNotify("READY=1"))
         let watcher = try ProtocolClient(path: daemon.socketPath)
         watcher.send(#"{"class":"WATCH","enable":true}"#)
+        // The live view: `mexd watch --report` keeps a page of the latest 3 events.
+        let live = folder.appendingPathComponent("live.html").path
+        let viewer = Process()
+        viewer.executableURL = MexdRun.executable
+        viewer.arguments = ["watch", "--socket", daemon.socketPath, "--report", live, "--report-events", "3", "--count", "4"]
+        viewer.standardOutput = FileHandle.nullDevice
+        try viewer.run()
         watcher.read(timeout: 90) { $0.className == "EOF" }
         let events = watcher.all("EVENT")
         #expect(events.count == 4, "\(daemon.stderr)")
@@ -383,6 +390,14 @@ import Testing
             }
             pictures[seq] = Array(snapshots.values)
         }
+        let viewed = Date().addingTimeInterval(30)
+        while viewer.isRunning && Date() < viewed { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!viewer.isRunning && viewer.terminationStatus == 0, "watch ends after --count events")
+        let page = try String(contentsOfFile: live, encoding: .utf8)
+        #expect(page.contains("<meta http-equiv=\"refresh\" content=\"2\">"))
+        let shown = ReportBrowserTests.tags("<section class=\"event\"", in: page).compactMap { $0["data-seq"].flatMap(Int.init) }
+        #expect(shown == Array(pictures.keys.sorted().suffix(3).reversed()), "the latest 3, newest first")
+        #expect(page.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1 == 15)
         // The series of the last event comes a second after its offset; the file ends
         // 3 s after it, so by EOF every series is in.
         daemon.signal(SIGTERM)
