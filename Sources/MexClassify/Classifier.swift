@@ -4,6 +4,11 @@ import MexVision
 
 /// What the classifier says about one event.
 public struct Classification: Sendable, Equatable {
+    /// The label of a model whose top calibrated score is under its card's
+    /// `calibration.uncertain_below`: no class is claimed (the scores are still given).
+    public static let uncertain = "uncertain"
+
+    /// The top class, or `uncertain`.
     public var label: String
     /// Softmax probabilities, in the card's class order.
     public var probabilities: [Double]
@@ -48,9 +53,11 @@ public final class Classifier {
     /// Classifies one event.
     public func classify(_ input: ClassifierInput) throws(ModelError) -> Classification {
         let logits = try self.logits(input.values, batch: 1)
-        let probabilities = Self.softmax(logits)
+        let probabilities = Self.softmax(logits, temperature: card.calibration?.temperature ?? 1)
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
-        return Classification(label: card.classes[best], probabilities: probabilities, logits: logits, classes: card.classes)
+        let uncertain = card.calibration?.uncertainBelow.map { probabilities[best] < $0 } ?? false
+        return Classification(label: uncertain ? Classification.uncertain : card.classes[best], probabilities: probabilities,
+                              logits: logits, classes: card.classes)
     }
 
     /// Raw logits for `batch` inputs laid out back to back, (batch, classes) row-major.
@@ -98,9 +105,10 @@ public final class Classifier {
         }
     }
 
-    static func softmax(_ logits: [Float]) -> [Double] {
+    /// Softmax of logits / temperature (the card's calibration; 1: the raw softmax).
+    static func softmax(_ logits: [Float], temperature: Double = 1) -> [Double] {
         let top = Double(logits.max() ?? 0)
-        let exps = logits.map { exp(Double($0) - top) }
+        let exps = logits.map { exp((Double($0) - top) / temperature) }
         let sum = exps.reduce(0, +)
         return exps.map { $0 / sum }
     }

@@ -108,6 +108,27 @@ public struct ModelCard: Sendable, Decodable {
     public var date: String?
     /// What the model was trained on, in the card's words.
     public var training: Training?
+    /// How its scores are calibrated and when its answer is "uncertain"; absent: raw
+    /// softmax, always a label (the models made before calibration).
+    public var calibration: Calibration?
+
+    public struct Calibration: Decodable, Sendable, Equatable {
+        /// Logits are divided by it before the softmax (temperature scaling, Guo et al.
+        /// 2017), fitted on faces the model never trained on.
+        public var temperature: Double
+        /// A top calibrated score under this gives the label "uncertain"; nil: never.
+        public var uncertainBelow: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case temperature
+            case uncertainBelow = "uncertain_below"
+        }
+
+        public init(temperature: Double, uncertainBelow: Double?) {
+            self.temperature = temperature
+            self.uncertainBelow = uncertainBelow
+        }
+    }
 
     public struct Training: Decodable, Sendable, Equatable {
         /// The training data, e.g. "SYNTHETIC ONLY: ..." for the default model.
@@ -123,7 +144,7 @@ public struct ModelCard: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, classes, inputs, outputs, preprocessing, date, training
+        case name, classes, inputs, outputs, preprocessing, date, training, calibration
         case architectureVersion = "architecture_version"
         case amplificationFactor = "amplification_factor"
     }
@@ -165,6 +186,14 @@ public struct ModelCard: Sendable, Decodable {
         }
         guard output.shape.count == 2, output.shape[1] == .fixed(classes.count) else {
             throw .invalidCard(path, detail: "output '\(output.name)' must be (N, \(classes.count)) for \(classes.count) classes")
+        }
+        if let calibration {
+            guard calibration.temperature.isFinite, calibration.temperature > 0 else {
+                throw .invalidCard(path, detail: "'calibration.temperature' must be a positive number")
+            }
+            if let below = calibration.uncertainBelow, !(0..<1).contains(below) {
+                throw .invalidCard(path, detail: "'calibration.uncertain_below' must lie in [0, 1)")
+            }
         }
         if let registration = preprocessing?.headRegistration, registration.registration == nil {
             throw .invalidCard(path, detail: "'preprocessing.head_registration.dis_preset' must be 0, 1 or 2")
