@@ -106,6 +106,17 @@ def summary(logits, labels, temperature, level):
     return out
 
 
+def generator_runs(dirs):
+    """What made each clip folder (its synth manifest: generator, version, seed, subjects,
+    condition, videos), so that the card says how to make the same clips again."""
+    runs = []
+    for d in dirs:
+        m = json.loads((Path(d) / "manifest.json").read_text())
+        runs.append({k: m.get(k) for k in ("generator", "version", "seed", "subjects", "condition", "fps",
+                                           "videos_per_subject")} | {"seconds": sorted({v["seconds"] for v in m["videos"]})})
+    return runs
+
+
 def logits_of(card_path, dirs, cache, log):
     import cv2
     card = json.loads(Path(card_path).read_text())
@@ -143,7 +154,8 @@ def main(argv=None):
     temperature = fit_temperature(logits, labels)
     level = uncertain_level(softmax(logits, temperature), labels, args.target_accuracy)
     result = {"temperature": round(temperature, 4), "uncertain_below": None if level is None else round(level, 4),
-              "fitted_on": {"split": "calibration", "subjects": subjects, "folders": args.data, "dropped_no_face": dropped,
+              "fitted_on": {"split": "calibration", "subjects": subjects, "clips_from": generator_runs(args.data),
+                            "dropped_no_face": dropped,
                             "rule": "temperature: minimum NLL (temperature scaling); uncertain_below: lowest top score "
                                     f"above which the calibration clips are right >= {args.target_accuracy}",
                             "before": summary(logits, labels, 1.0, None),
@@ -151,7 +163,7 @@ def main(argv=None):
               "ece_bins": BINS}
     if args.test:
         tl, ty, ts, td = logits_of(args.card, args.test, args.cache, log)
-        result["test"] = {"split": "test", "subjects": ts, "folders": args.test, "dropped_no_face": td,
+        result["test"] = {"split": "test", "subjects": ts, "clips_from": generator_runs(args.test), "dropped_no_face": td,
                           "before": summary(tl, ty, 1.0, None), "after": summary(tl, ty, temperature, level)}
     result["seconds"] = round(time.time() - t0, 1)
     if args.write:
