@@ -1,10 +1,12 @@
 import Foundation
 
 /// Finds the default model when `--model` is not given: an installed copy first, then
-/// the one in the source tree next to a built binary (.build/<config>/mexd).
+/// the one in the source tree next to a built binary (.build/<config>/mexd). Both are
+/// found from the running binary's own path, /proc/self/exe: argv[0] is just "mexd"
+/// when a shell found it on PATH (an installed mexd, or one started over ssh).
 enum ModelLocator {
     static func defaultModel() -> String? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let bin = executable.deletingLastPathComponent()
         let candidates = [
             bin.appendingPathComponent("../share/mexd/models/default.onnx"),

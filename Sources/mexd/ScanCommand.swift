@@ -2,14 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import MexClassify
-import MexCore
 import MexFace
 import MexPipeline
-import MexProtocol
-import MexReport
-import MexSession
-import MexSource
-import MexSpotting
 
 /// `mexd scan FILE...`: runs each input through the pipeline and streams JSON Lines
 /// records to stdout.
@@ -22,8 +16,11 @@ struct ScanCommand: AsyncParsableCommand {
             micro- or macro-expression as it is found (faces tracked, motion scored, the causal \
             apex spotter, SKD-TSTSAN on the key frames), optional FRAME records, and an EOF \
             record with totals. Inputs that fail are reported on stderr and the others are still \
-            scanned; the exit status is that of the first failure (see mexd(8)). SIGINT or SIGTERM \
-            ends the current input with its EOF record and skips the rest.
+            scanned; the exit status is that of the first failure in the order given (see mexd(8)). \
+            With --jobs N, up to N inputs are scanned at once, each started in the order given: \
+            lines stay whole and each input's records stay in order, but the inputs' records \
+            interleave (tell them apart by their "source"). SIGINT or SIGTERM ends the inputs \
+            being scanned, each with its EOF record, and skips the rest.
             """)
 
     @Argument(help: "Files, image sequences (img%03d.png), rtsp:// URLs or /dev/video* devices.")
@@ -47,6 +44,15 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: "OpenCV Haar cascade for face detection.")
     var cascade: String = HaarFaceDetector.defaultCascade
 
+    @Option(help: ArgumentHelp("Scan up to N inputs at once, each with its own pipeline (1 to \(Self.maxJobs); more than there are inputs counts as one per input).",
+                               valueName: "N"))
+    var jobs = 1
+
+    /// The most jobs `--jobs` takes: each running input holds its decoder, frame queue and
+    /// pipeline (up to 200 MB, docs/ARCHITECTURE.md section 10), so a mistyped count would
+    /// exhaust memory before it used the cores.
+    static let maxJobs = 64
+
     @Option(help: ArgumentHelp("Also write an HTML report (timelines, key faces, flow pictures): FILE.html for one input; with several, a folder with one NAME.html per input.",
                                valueName: "path"))
     var report: String?
@@ -55,6 +61,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be positive") }
+        if !(1...Self.maxJobs).contains(jobs) { throw ValidationError("--jobs must be 1 to \(Self.maxJobs)") }
         if let report, inputs.count > 1, ReportPaths.isFile(report) {
             throw ValidationError("--report \(report): several inputs need a folder (a path ending in / or an existing folder), one report per input")
         }
@@ -63,33 +70,36 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.makeLogger()
         let writer = RecordWriter()
-        let opener = SourceOpener()
         let signals = StopSignals()
-        let analysis = try decodeOnly ? nil : makeAnalysis(logger: logger)
+        let workers = min(jobs, inputs.count)
+        let analyses = try decodeOnly ? nil : (0..<workers).map { _ in try makeAnalysis(logger: logger) }
         let reportPaths: [String]?
         do { reportPaths = try report.map { try ReportPaths.paths(for: inputs, at: $0) } } catch {
             logger.error("\(error)")
             throw ExitStatus.cantCreate.exitCode
         }
-        var status = ExitStatus.ok
-        for (i, input) in inputs.enumerated() {
+        let progress = ProgressBar(inputs: inputs.count, jobs: workers)
+        let job = ScanJob(frames: frames, maxFrames: maxFrames, writer: writer, progress: progress, signals: signals, logger: logger)
+        let statuses = await ScanJobs(inputs: inputs.count, workers: workers).run { [inputs] i, worker in
             if signals.stopped {
-                logger.notice("stopped by signal; \(input) not scanned")
-                continue
+                logger.notice("stopped by signal; \(inputs[i]) not scanned")
+                return .ok
             }
-            let result = await scan(input, report: reportPaths?[i], opener: opener, writer: writer, analysis: analysis, signals: signals,
-                                    logger: logger)
-            if status == .ok { status = result }
+            return await job.scan(inputs[i], number: i, report: reportPaths?[i], analysis: analyses?[worker])
         }
         if let error = await writer.finish() {
             logger.error("\(error)")
             throw ExitStatus.ioError.exitCode
         }
-        if status != .ok { throw status.exitCode }
+        if let failure = statuses.first(where: { $0 != .ok }) { throw failure.exitCode }
     }
 
-    /// What every input's pipeline shares: the face detector and the classifier worker.
-    struct Analysis {
+    /// What a job's pipelines use, one input after another: the face detector, which
+    /// is not thread-safe, and the classifier worker.
+    ///
+    /// Unchecked: `ScanJobs` hands worker w's inputs, one at a time, to `analyses[w]`
+    /// alone, so no two threads use one detector at once.
+    struct Analysis: @unchecked Sendable {
         var detector: HaarFaceDetector
         var classifier: EventClassifier
     }
@@ -112,115 +122,4 @@ struct ScanCommand: AsyncParsableCommand {
         }
         return Analysis(detector: detector, classifier: EventClassifier(classifier: classifier))
     }
-
-    private func scan(_ input: String, report reportPath: String?, opener: SourceOpener, writer: RecordWriter, analysis: Analysis?,
-                      signals: StopSignals, logger: Logger) async -> ExitStatus {
-        var report: ScanReport?
-        if let reportPath {
-            let card = analysis?.classifier.card
-            do {
-                report = try ScanReport(path: reportPath, source: input, video: ReportPaths.videoLink(input, report: reportPath),
-                                        model: card.map { ScanReport.Model(name: $0.name, trainingData: $0.training?.data) })
-            } catch {
-                logger.error("\(error)")
-                return .cantCreate
-            }
-        }
-        var options = SourceSession.Options(name: input, location: input)
-        options.opener = opener
-        options.maxFrames = maxFrames
-        let frames = self.frames
-        options.wantsFrames = { frames }
-        let output = ScanOutput(writer: writer, card: analysis?.classifier.card, label: input, report: report)
-        let session = SourceSession(options: options, analysis: analysis.map {
-            SourceSession.Analysis(detector: $0.detector, classifier: $0.classifier) { (AnalysisSettings(), 0) }
-        }, sink: output, observer: output, logger: logger)
-        signals.watch(session.control)
-        defer { signals.watch(nil) }
-        let result = await session.run()
-        output.finish()
-        if let report {
-            report.finish(ScanReport.Ending(frames: result.statistics.frames, droppedFrames: result.statistics.droppedFrames,
-                                            how: Self.describe(result.ending)))
-            if let error = report.error {
-                logger.error("\(report.path): \(error)")
-                return .ioError
-            }
-            logger.info("report: \(report.path)")
-        }
-        switch result.ending {
-        case .openFailed(let error), .failed(let error):
-            logger.error("\(error)")
-            return ExitStatus(error)
-        case .pipelineFailed(let message):
-            logger.error("\(input): \(message)")
-            return .software
-        case .ended, .stopped, .stalled, .brokeOff:
-            return .ok
-        }
-    }
-}
-
-extension ScanCommand {
-    /// How a session ended, in a report's words.
-    static func describe(_ ending: SessionEnding) -> String {
-        switch ending {
-        case .ended: "end of the input"
-        case .stopped: "stopped (signal or --max-frames)"
-        case .stalled: "stalled: no frames"
-        case .openFailed(let error), .failed(let error): "error: \(error)"
-        case .brokeOff(let message): message
-        case .pipelineFailed(let message): "pipeline failed: \(message)"
-        }
-    }
-}
-
-/// A scan's records on stdout: SOURCE, EVENT and EOF flushed at once, FRAME records
-/// flushed at once only for live sources (a file's are written in large chunks). Also
-/// draws the progress bar.
-private final class ScanOutput: SessionSink, SessionObserver, @unchecked Sendable {
-    private let writer: RecordWriter
-    private let card: ModelCard?
-    private let label: String
-    private let report: ScanReport?
-    // Set by `opened`, before any record is written; read by the session's writes.
-    private var live = false
-    private var progress: ProgressBar?
-
-    init(writer: RecordWriter, card: ModelCard?, label: String, report: ScanReport?) {
-        self.writer = writer
-        self.card = card
-        self.label = label
-        self.report = report
-    }
-
-    func record(_ record: JSONObject) async {
-        await writer.write(record, flush: record.recordClass != .frame || live)
-    }
-
-    func event(_ event: ClassifiedEvent, number: Int, endReason: EventEndReason?) async {
-        let fields = EventPublisher.fields(event, sequence: number, card: card, endReason: endReason)
-        await writer.write(Records.event(fields), flush: true)
-        report?.event(ReportEvent(event, number: number, endReason: endReason?.rawValue))
-    }
-
-    func opened(_ info: StreamInfo) {
-        live = info.kind != .file
-        progress = ProgressBar(total: info.duration, label: label)
-        report?.opened(info)
-    }
-
-    func frameAnalysed(index: Int, pts: Double, faces: [FacePipeline.FaceObservation]) {
-        guard let report else { return }
-        report.frame(pts: pts, faces: faces.map {
-            ScanReport.FaceSample(track: $0.face.trackID, score: $0.score, threshold: $0.threshold, speaking: $0.speaking,
-                                  headMoving: $0.headMoving, detected: $0.face.visible)
-        })
-    }
-
-    func frameFinished(pts: Double, frames: Int, droppedFrames: Int, faces: Int) {
-        progress?.update(seconds: pts)
-    }
-
-    func finish() { progress?.finish() }
 }

@@ -136,6 +136,27 @@ struct MexdRun {
         #expect(try MexdRun("frobnicate").status == 64)
     }
 
+    /// A shell that finds mexd on PATH passes argv[0] as plain "mexd"; the bundled model
+    /// is still found (from the binary's own path), so events are labelled.
+    @Test func theBundledModelIsFoundWhenMexdIsStartedFromPATH() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["mexd", "scan", "--max-frames", "200", ScanReportTests.sample]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = MexdRun.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin")
+        process.environment = environment
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("\"class\":\"EVENT\""))
+        #expect(text.contains("\"label\":"), "the first event is classified")
+    }
+
     @Test func devicesSaysPlainlyWhenThereAreNone() throws {
         let run = try MexdRun("devices")
         #expect(run.status == 0)
