@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "MexReport", dependencies: ["MexCore", "MexVision", "MexMotion", "MexClassify", "MexPipeline"]),
         // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
         .target(name: "MexConfig", dependencies: [
-            "MexCore", "MexSpotting", .product(name: "TOMLKit", package: "TOMLKit"),
+            "MexCore", "MexSpotting", "MexProtocol", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The event journal (SQLite through GRDB): seq numbers, POLL, retention.
         .target(name: "MexJournal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
