@@ -1,0 +1,140 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Debian's mosquitto broker (package mosquitto, scripts/test-setup), run for one test
+/// on a free port of 127.0.0.1 with a configuration of its own in a temporary folder:
+/// anonymous clients allowed, nothing kept on disk unless `persistence` asks for it.
+/// It can be killed and started again on the same port, as a broker that crashes.
+public final class MosquittoBroker: @unchecked Sendable {
+    public let port: UInt16
+    public let folder: URL
+    private let lock = NSLock()
+    private var process: Process?
+
+    /// With `persistence`, the broker saves its state (persistent sessions, their queued
+    /// messages, retained messages) every second and reads it back when it starts again.
+    public init(persistence: Bool = false) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        var lines = [
+            "listener \(port) 127.0.0.1",
+            "allow_anonymous true",
+            // Started as root, mosquitto would switch to its own user and could not
+            // write in this folder.
+            "user \(Self.userName())",
+            "log_dest file \(folder.appendingPathComponent("mosquitto.log").path)",
+            "log_type all",
+        ]
+        if persistence {
+            lines += ["persistence true", "persistence_location \(folder.path)/", "autosave_interval 1"]
+        } else {
+            lines.append("persistence false")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    deinit {
+        kill()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Starts the broker and waits until it accepts connections.
+    public func start() throws {
+        guard let executable = MosquittoTools.find("mosquitto") else { throw MosquittoError.missing("mosquitto") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["-c", folder.appendingPathComponent("mosquitto.conf").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { self.process = process }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if Self.accepts(port: port) { return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw MosquittoError.failed("mosquitto did not start on port \(port): \(log)")
+    }
+
+    /// SIGKILL: the broker dies as in a crash, its clients' connections break.
+    public func kill() {
+        guard let process = lock.withLock({ defer { self.process = nil }; return self.process }) else { return }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// What the broker logged (connections, subscriptions, each message).
+    public var log: String {
+        (try? String(contentsOf: folder.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
+    }
+
+    private static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw MosquittoError.failed("no free port: \(String(cString: strerror(errno)))") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    private static func accepts(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func userName() -> String {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return "root" }
+        return String(cString: name)
+    }
+}
+
+public enum MosquittoError: Error, CustomStringConvertible {
+    case missing(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let tool): "\(tool) is not installed (Debian: mosquitto and mosquitto-clients; run scripts/test-setup)"
+        case .failed(let reason): reason
+        }
+    }
+}
+
+/// Finds the mosquitto tools: the broker lives in /usr/sbin, often not on a user's PATH.
+public enum MosquittoTools {
+    public static func find(_ name: String) -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]
+        return folders.lazy.map { URL(fileURLWithPath: $0).appendingPathComponent(name) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// mosquitto_pub: one message, at QoS 1.
+    public static func publish(port: UInt16, topic: String, payload: String) throws {
+        guard let executable = find("mosquitto_pub") else { throw MosquittoError.missing("mosquitto_pub") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["-p", "\(port)", "-q", "1", "-t", topic, "-m", payload]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}
