@@ -32,8 +32,9 @@ import Testing
         }
     }
 
-    static func publisher(port: UInt16, journal: EventJournal, backlog: Int = 0,
-                          publish: [RecordClass] = [.event, .source]) throws -> MQTTPublisher {
+    static func publisher(port: UInt16, journal: EventJournal, backlog: Int = 0, publish: [RecordClass] = [.event, .source],
+                          environment: [String: String] = [:], log: LogRecorder? = nil,
+                          configure: (inout MQTTSettings) -> Void = { _ in }) throws -> MQTTPublisher {
         var settings = MQTTSettings()
         settings.host = "127.0.0.1"
         settings.port = Int(port)
@@ -43,8 +44,11 @@ import Testing
         settings.backlog = backlog
         settings.reconnectInitial = 0.2
         settings.reconnectMax = 0.5
-        let configuration = try #require(try PublisherConfiguration.resolve(settings, hostname: "test", environment: [:]))
-        var logger = Logger(label: "mexd-test")
+        configure(&settings)
+        let configuration = try #require(try PublisherConfiguration.resolve(settings, hostname: "test", environment: environment))
+        var logger = Logger(label: "mexd-test") { label in
+            log.map { LogRecorder.Handler(recorder: $0) as any LogHandler } ?? StreamLogHandler.standardError(label: label)
+        }
         logger.logLevel = .debug
         return try MQTTPublisher(configuration: configuration, journal: journal, logger: logger)
     }
@@ -106,6 +110,51 @@ import Testing
         #expect(try journal.journal.acknowledgedSeq(broker: publisher.configuration.broker) == 25)
     }
 
+    /// TLS verified against the test's CA, and a password read from a systemd
+    /// credential; a wrong password is refused by the broker and tried again.
+    @Test func overTLSWithAPasswordFromACredential() async throws {
+        let broker = try MosquittoBroker(secure: .init(tls: true, user: "mexd", password: "s3cret"))
+        let securePort = try #require(broker.securePort)
+        let subscriber = try MosquittoSubscriber(port: broker.port, topics: ["test/mexd/#"])
+        let journal = try Journal()
+        let credentials = journal.folder.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try "s3cret\n".write(to: credentials.appendingPathComponent("mqtt-password"), atomically: true, encoding: .utf8)
+        try "wrong\n".write(to: credentials.appendingPathComponent("stale-password"), atomically: true, encoding: .utf8)
+        let environment = ["CREDENTIALS_DIRECTORY": credentials.path]
+        func secure(_ passwordFile: String) -> (inout MQTTSettings) -> Void {
+            { settings in
+                // The certificate names localhost; the broker's name is verified.
+                settings.host = "localhost"
+                settings.port = Int(securePort)
+                settings.tls = true
+                settings.tlsCA = broker.caFile
+                settings.username = "mexd"
+                settings.passwordFile = passwordFile
+            }
+        }
+        let publisher = try Self.publisher(port: securePort, journal: journal.journal, environment: environment,
+                                           configure: secure("mqtt-password"))
+        let running = Self.run(publisher)
+        #expect(subscriber.wait(timeout: 10) { $0.contains { $0.topic == "test/mexd/status" && $0.payload == "online" } }, "\(broker.log)")
+        let seq = try journal.append(to: publisher)
+        #expect(subscriber.wait(timeout: 10) { Self.seqs($0) == [Int(seq)] })
+        publisher.stop()
+        await running.value
+
+        let log = LogRecorder()
+        let refused = try Self.publisher(port: securePort, journal: journal.journal, environment: environment, log: log,
+                                         configure: secure("stale-password"))
+        let attempts = Self.run(refused)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, log.messages.filter({ $0.contains("refused") }).count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        refused.stop()
+        await attempts.value
+        #expect(log.messages.filter { $0.contains("the broker refused the connection") }.count >= 2, "refused, and tried again: \(log.messages)")
+    }
+
     @Test func aBacklogOnFirstUseAndAGapLeftByRetention() async throws {
         let broker = try MosquittoBroker()
         let subscriber = try MosquittoSubscriber(port: broker.port, topics: ["test/mexd/#"])
@@ -130,5 +179,31 @@ import Testing
         #expect(notes.allSatisfy { !$0.retained })
         second.stop()
         await again.value
+    }
+}
+
+/// Keeps what a logger logs, for tests that look for a message.
+final class LogRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+
+    var messages: [String] { lock.withLock { recorded } }
+
+    func record(_ message: String) { lock.withLock { recorded.append(message) } }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            recorder.record("\(message)")
+        }
     }
 }

@@ -8,20 +8,41 @@ import Glibc
 /// anonymous clients allowed, nothing kept on disk unless `persistence` asks for it.
 /// It can be killed and started again on the same port, as a broker that crashes.
 public final class MosquittoBroker: @unchecked Sendable {
+    /// A second listener, on `securePort`: TLS with a certificate for localhost and
+    /// 127.0.0.1 signed by a CA of the test's own (`caFile`), and/or a user and password
+    /// required. The first listener stays open to anonymous clients, for the tests' own
+    /// subscribers.
+    public struct SecureListener: Sendable {
+        public var tls: Bool
+        public var user: String?
+        public var password: String?
+
+        public init(tls: Bool, user: String? = nil, password: String? = nil) {
+            self.tls = tls
+            self.user = user
+            self.password = password
+        }
+    }
+
     public let port: UInt16
+    public let securePort: UInt16?
     public let folder: URL
     private let lock = NSLock()
     private var process: Process?
 
+    /// The CA certificate that signed the secure listener's certificate.
+    public var caFile: String { folder.appendingPathComponent("ca.pem").path }
+
     /// With `persistence`, the broker saves its state (persistent sessions, their queued
     /// messages, retained messages) every second and reads it back when it starts again.
-    public init(persistence: Bool = false) throws {
+    public init(persistence: Bool = false, secure: SecureListener? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         port = try Self.freePort()
+        securePort = try secure.map { _ in try Self.freePort() }
         var lines = [
-            "listener \(port) 127.0.0.1",
-            "allow_anonymous true",
+            // Each listener with its own authentication settings.
+            "per_listener_settings true",
             // Started as root, mosquitto would switch to its own user and could not
             // write in this folder.
             "user \(Self.userName())",
@@ -33,8 +54,55 @@ public final class MosquittoBroker: @unchecked Sendable {
         } else {
             lines.append("persistence false")
         }
+        lines += ["listener \(port) 127.0.0.1", "allow_anonymous true"]
+        if let secure, let securePort {
+            lines.append("listener \(securePort) 127.0.0.1")
+            if secure.tls {
+                try makeCertificates()
+                lines += ["cafile \(caFile)", "certfile \(folder.path)/server.pem", "keyfile \(folder.path)/server.key"]
+            }
+            if let user = secure.user {
+                let passwords = folder.appendingPathComponent("passwords").path
+                try Self.run("mosquitto_passwd", ["-b", "-c", passwords, user, secure.password ?? ""])
+                lines += ["allow_anonymous false", "password_file \(passwords)"]
+            } else {
+                lines.append("allow_anonymous true")
+            }
+        }
         try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
+    }
+
+    /// A CA, and a server certificate it signed for localhost and 127.0.0.1, valid a day.
+    private func makeCertificates() throws {
+        let script = """
+            set -e
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=mexd-test-ca
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw MosquittoError.failed("openssl could not make the test certificates") }
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws {
+        guard let executable = MosquittoTools.find(tool) else { throw MosquittoError.missing(tool) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw MosquittoError.failed("\(tool) failed") }
     }
 
     deinit {
@@ -54,7 +122,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         lock.withLock { self.process = process }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if Self.accepts(port: port) { return }
+            if Self.accepts(port: port) && securePort.map(Self.accepts(port:)) != false { return }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
