@@ -82,27 +82,14 @@ public final class MosquittoBroker: @unchecked Sendable {
             printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > server.ext
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw MosquittoError.failed("openssl could not make the test certificates") }
+        guard try MosquittoTools.run(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: folder) else {
+            throw MosquittoError.failed("openssl could not make the test certificates")
+        }
     }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {
         guard let executable = MosquittoTools.find(tool) else { throw MosquittoError.missing(tool) }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw MosquittoError.failed("\(tool) failed") }
+        guard try MosquittoTools.run(executable, arguments) else { throw MosquittoError.failed("\(tool) failed") }
     }
 
     deinit {
@@ -197,12 +184,19 @@ public enum MosquittoTools {
     /// mosquitto_pub: one message, at QoS 1.
     public static func publish(port: UInt16, topic: String, payload: String) throws {
         guard let executable = find("mosquitto_pub") else { throw MosquittoError.missing("mosquitto_pub") }
+        _ = try run(executable, ["-p", "\(port)", "-q", "1", "-t", topic, "-m", payload])
+    }
+
+    /// Runs a tool to its end, its output discarded; true when it exited 0.
+    static func run(_ executable: URL, _ arguments: [String], in folder: URL? = nil) throws -> Bool {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["-p", "\(port)", "-q", "1", "-t", topic, "-m", payload]
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }
