@@ -75,6 +75,14 @@ final class PublisherLoop {
     }
 
     func run() {
+        // libmosquitto (and OpenSSL under it) writes with write(2): after the broker hung
+        // up, a write raises SIGPIPE, whose default action ends the process. Blocked on
+        // this thread, the signal stays pending here and the write fails with EPIPE,
+        // which ends the connection like any other error.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         logger.info("mqtt: publishing to \(broker) as \(configuration.clientID) under \(topics.prefix)/")
         // Where the events start is settled now, not at the first connection: events
         // spotted while the broker is still away are published once it is there.
