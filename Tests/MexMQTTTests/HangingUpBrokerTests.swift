@@ -1,5 +1,6 @@
 import Foundation
 import MexJournal
+import MexTestSupport
 import Testing
 @testable import MexMQTT
 
@@ -18,16 +19,9 @@ import Testing
 
         var connections: Int { lock.withLock { accepted } }
 
-        init() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            port = UInt16(bigEndian: address.sin_port)
-            listen(fd, 8)
+        init() throws {
+            let (fd, port) = try #require(LoopbackListener.open())
+            self.port = port
             listener = fd
             Thread { [self] in
                 while true {
@@ -47,7 +41,7 @@ import Testing
     }
 
     @Test func writesAfterTheBrokerHungUpFailWithoutSIGPIPE() async throws {
-        let broker = HangingUpBroker()
+        let broker = try HangingUpBroker()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-hangup-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = try EventJournal(path: folder.appendingPathComponent("journal.sqlite").path)

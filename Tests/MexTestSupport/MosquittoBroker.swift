@@ -128,18 +128,11 @@ public final class MosquittoBroker: @unchecked Sendable {
         (try? String(contentsOf: folder.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
     }
 
+    /// A port nothing listens on now (the kernel's pick, closed again for mosquitto).
     private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw MosquittoError.failed("no free port: \(String(cString: strerror(errno)))") }
-        return UInt16(bigEndian: address.sin_port)
+        guard let (fd, port) = LoopbackListener.open() else { throw MosquittoError.failed("no free port: \(String(cString: strerror(errno)))") }
+        close(fd)
+        return port
     }
 
     private static func accepts(port: UInt16) -> Bool {
