@@ -100,40 +100,75 @@ import Testing
         #expect(status?.payload == "offline" && status?.retained == true)
     }
 
+    /// A password file that cannot be read stops the start (exit 78), naming the file;
+    /// a broker that is not there does not.
+    @Test func anUnreadablePasswordFileStopsTheStart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mexd-mqtt-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("mexd.toml").path
+        try """
+            [daemon]
+            socket = "\(folder.path)/events.sock"
+            [journal]
+            path = "\(folder.path)/journal.sqlite"
+            [mqtt]
+            host = "127.0.0.1"
+            username = "mexd"
+            password_file = "\(folder.path)/missing-password"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try MexdRun("run", "-c", config)
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("\(folder.path)/missing-password: no such file"), "\(run.stderr)")
+    }
+
     /// The broker is killed after the first event and comes back ten seconds later,
-    /// while the sample plays as a camera (live: paced by the clock, the oldest frame
-    /// dropped when the pipeline falls behind). Every journaled event reaches the
-    /// broker, duplicates allowed and counted; the source drops no frame; a clean stop
-    /// leaves `offline` retained.
-    @Test func aBrokerOutageOfTenSecondsLosesNoEventAndNoFrame() throws {
+    /// while the sample plays at its own pace. Every journaled event reaches the broker,
+    /// duplicates allowed and counted; the frame loop runs on through the outage (FRAME
+    /// records keep coming: a hand-off that waited for the broker would stop them); a
+    /// clean stop leaves `offline` retained.
+    ///
+    /// The sample is paced (`realtime`) rather than played as a camera (`live`), which
+    /// drops frames when the pipeline falls behind: on an idle machine the live sample
+    /// drops none across the outage, but under the whole suite's load on 2 cores it
+    /// drops over a hundred, with or without a broker, and then spots no event at all.
+    @Test func aBrokerOutageOfTenSecondsLosesNoEventAndStopsNoFrame() throws {
         // The subscriber's session is persistent and the broker saves it every second,
         // so the restarted broker queues for it whichever of mexd and mosquitto_sub
         // reconnects first: what it receives is what the broker got.
         let broker = try MosquittoBroker(persistence: true)
         let subscriber = try MosquittoSubscriber(port: broker.port, topics: ["\(Self.prefix)/#"], clientID: "outage-\(UUID().uuidString.prefix(6))",
                                                  persistentSession: true)
-        // Classification is off: its per-event CPU on a 2-core machine is not what this
-        // test is about, and the frame path is what must not wait for the broker.
-        let daemon = try Self.started(Self.config(broker: broker, clip: "live = true", model: "classify = false"))
+        // Classification is off: its per-event CPU is not what this test is about.
+        let daemon = try Self.started(Self.config(broker: broker, clip: "realtime = true", model: "classify = false"))
         let watcher = try ProtocolClient(path: daemon.socketPath)
-        watcher.send(#"{"class":"WATCH","enable":true}"#)
-        try #require(subscriber.wait(timeout: 30) { !Self.on("clip/event", $0).isEmpty }, "\(daemon.stderr)")
+        watcher.send(#"{"class":"WATCH","enable":true,"frames":true}"#)
+        try #require(subscriber.wait(timeout: 60) { !Self.on("clip/event", $0).isEmpty }, "\(daemon.stderr)")
+        watcher.read(timeout: 0.5)
+        let eventsBefore = watcher.all("EVENT").count
         broker.kill()
         let down = Date()
-        watcher.read(timeout: 10)
-        let duringOutage = watcher.all("EVENT").count - 1
+        var lastFrame = Date()
+        var longestWithoutFrame = 0.0
+        while Date().timeIntervalSince(down) < 10 {
+            let fresh = watcher.read(timeout: 0.1)
+            if fresh.contains(where: { $0.className == "FRAME" }) { lastFrame = Date() }
+            longestWithoutFrame = max(longestWithoutFrame, Date().timeIntervalSince(lastFrame))
+        }
+        let duringOutage = watcher.all("EVENT").count - eventsBefore
         try broker.start()
         let outage = Date().timeIntervalSince(down)
-        watcher.read(timeout: 30) { $0.className == "EOF" }
-        let eof = try #require(watcher.all("EOF").first, "\(daemon.stderr)")
-        #expect(eof.int("dropped_frames") == 0, "the outage slowed no frame: \(eof)")
+        #expect(longestWithoutFrame < 3, "the frame loop went on while the broker was away: \(longestWithoutFrame) s without a FRAME")
+        watcher.read(timeout: 60, untilAll: { !$0.all("EOF").isEmpty })
+        #expect(!watcher.all("EOF").isEmpty, "\(daemon.stderr)")
         let journaled = try Self.journaledEvents(daemon).compactMap(Self.seq)
-        #expect(journaled.count == 4 && duringOutage >= 1, "events came during the outage: \(duringOutage)")
+        #expect(journaled.count == 4 && duringOutage >= 1, "events came during the outage: \(duringOutage) of \(journaled)")
         #expect(subscriber.wait(timeout: 20) { Set(Self.on("clip/event", $0).compactMap { Self.seq($0.payload) }).isSuperset(of: journaled) },
                 "every journaled seq arrives: \(Self.on("clip/event", subscriber.messages).compactMap { Self.seq($0.payload) }) of \(journaled)\n\(daemon.stderr)")
         let received = Self.on("clip/event", subscriber.messages).compactMap { Self.seq($0.payload) }
         print("broker outage of \(String(format: "%.1f", outage)) s: \(journaled.count) events journaled, \(duringOutage) during it; "
-              + "\(received.count) received, \(received.count - Set(received).count) duplicates")
+              + "\(received.count) received, \(received.count - Set(received).count) duplicates; "
+              + "longest without a FRAME during it \(String(format: "%.2f", longestWithoutFrame)) s")
 
         daemon.signal(SIGTERM)
         #expect(daemon.exitStatus() == 0, "\(daemon.stderr)")
