@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         // libv4l2 (Debian: libv4l-dev) and the kernel's videodev2.h.
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        // libmosquitto, the reference MQTT client (Debian: libmosquitto-dev).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // OpenCV 4.6 (Debian: libopencv-dev, libopencv-contrib-dev) behind a C API. Only
         // the libraries used are linked: all 55 of pkg-config's cost 0.3 s of start-up.
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "MexReport", dependencies: ["MexCore", "MexVision", "MexMotion", "MexClassify", "MexPipeline"]),
         // The daemon's configuration (/etc/mexd/mexd.toml) and its validation.
         .target(name: "MexConfig", dependencies: [
-            "MexCore", "MexSpotting", .product(name: "TOMLKit", package: "TOMLKit"),
+            "MexCore", "MexSpotting", "MexProtocol", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The event journal (SQLite through GRDB): seq numbers, POLL, retention.
         .target(name: "MexJournal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
@@ -69,6 +71,11 @@ let package = Package(
             "MexProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Events, source states and the daemon's status published to an MQTT broker
+        // through libmosquitto, resumed from the journal after an outage.
+        .target(name: "MexMQTT", dependencies: [
+            "CMosquitto", "MexConfig", "MexJournal", "MexProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
         // One source, once: open, frames, pipeline, classified events, EOF; records to a
         // sink. `mexd scan`, the daemon's sources and SCAN all run it.
@@ -80,7 +87,7 @@ let package = Package(
         // reload and drain.
         .target(name: "MexDaemon", dependencies: [
             "MexCore", "MexSource", "MexProtocol", "MexFace", "MexClassify", "MexSpotting", "MexPipeline", "MexSession",
-            "MexConfig", "MexJournal", "MexServer", "MexReport",
+            "MexConfig", "MexJournal", "MexServer", "MexReport", "MexMQTT",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -117,6 +124,8 @@ let package = Package(
         .testTarget(name: "MexJournalTests", dependencies: ["MexJournal"]),
         .testTarget(name: "MexReportTests", dependencies: ["MexReport", "MexCore", "MexMotion"]),
         .testTarget(name: "MexServerTests", dependencies: ["MexServer", "MexProtocol", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "MexMQTTTests", dependencies: ["MexMQTT", "MexConfig", "MexJournal", "MexProtocol", "MexTestSupport",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MexDaemonTests", dependencies: ["MexDaemon", "MexConfig", "MexTestSupport"]),
         .testTarget(name: "mexdTests", dependencies: ["mexd", "MexTestSupport", "MexVision", "MexCore"]),
     ],

@@ -161,6 +161,7 @@ public enum ConfigSchema {
     public static let model = modelTable.keys
     public static let spotter = spotterTable.keys
     public static let tracking = trackingTable.keys
+    public static let mqtt = mqttTable.keys
     /// Keys a [sources.NAME] table may set, and [defaults] may set for every source.
     public static let perSource = perSourceTable.keys
     /// Keys only a [sources.NAME] table holds: its kind and where it is.
@@ -174,6 +175,7 @@ public enum ConfigSchema {
     static let sections = [
         ConfigSection(daemonTable, \.daemon), ConfigSection(journalTable, \.journal), ConfigSection(limitsTable, \.limits),
         ConfigSection(modelTable, \.model), ConfigSection(spotterTable, \.spotter), ConfigSection(trackingTable, \.tracking),
+        ConfigSection(mqttTable, \.mqtt),
     ]
 
     /// The top-level tables, with their keys ("sources" holds tables, not keys).
@@ -219,6 +221,7 @@ public enum ConfigSchema {
 struct ConfigSection: Sendable {
     let name: String
     let keys: [String]
+    let refused: [String: RefusedKey]
     /// Reads the table into its part of the configuration.
     let read: @Sendable (TableReader, inout DaemonConfiguration) -> Void
     let render: @Sendable (DaemonConfiguration, inout TOMLWriter) -> Void
@@ -226,6 +229,7 @@ struct ConfigSection: Sendable {
     init<Settings: Sendable>(_ table: SettingTable<Settings>, _ part: WritableKeyPath<DaemonConfiguration, Settings> & Sendable) {
         name = table.name
         keys = table.keys
+        refused = table.refused
         read = { r, configuration in table.read(r, into: &configuration[keyPath: part]) }
         render = { configuration, out in table.render(configuration[keyPath: part], into: &out) }
     }

@@ -109,7 +109,9 @@ private struct ConfigurationDecoder {
             ConfigSchema.tables.first { $0.keys.contains(key) && $0.name != "sources" }.map { "\(key) belongs in [\($0.name)]" }
         })
         for section in ConfigSchema.sections {
-            if let table = top.subtable(section.name) { section.read(reader(table, section.name, section.keys), &config) }
+            if let table = top.subtable(section.name) {
+                section.read(reader(table, section.name, section.keys, refused: section.refused), &config)
+            }
         }
         let defaults = top.subtable("defaults").map { sourceKeys(reader($0, "defaults", ConfigSchema.perSource)) }
             ?? SourceKeys(path: ["defaults"])
@@ -130,9 +132,9 @@ private struct ConfigurationDecoder {
         return config
     }
 
-    private func reader(_ table: TOMLTable, _ name: String, _ known: [String]) -> TableReader {
+    private func reader(_ table: TOMLTable, _ name: String, _ known: [String], refused: [String: RefusedKey] = [:]) -> TableReader {
         let reader = TableReader(table, path: [name], known: known, issues: issues)
-        reader.reportUnknownKeys(elsewhere: { key in
+        reader.reportUnknownKeys(refused: refused, elsewhere: { key in
             if let home = ConfigSchema.tables.first(where: { $0.keys.contains(key) && $0.name != name }) {
                 return "\(key) is a key of [\(home.name)]"
             }
@@ -150,14 +152,9 @@ private struct ConfigurationDecoder {
         var keys = SourceKeys(path: r.path)
         keys.given = ConfigSchema.perSourceTable.read(r, into: &keys.values)
         if keys.has("reconnect_initial"), keys.has("reconnect_max"), keys.values.reconnectInitial > keys.values.reconnectMax {
-            reconnectError(r.keyPath("reconnect_initial"), keys.values.reconnectInitial, keys.values.reconnectMax)
+            issues.reconnectOrderError(r.keyPath("reconnect_initial"), keys.values.reconnectInitial, keys.values.reconnectMax)
         }
         return keys
-    }
-
-    private func reconnectError(_ path: [String], _ initial: Double, _ maximum: Double) {
-        issues.error(path, "reconnect_initial (\(TableReader.literal(initial))) is longer than reconnect_max (\(TableReader.literal(maximum)))",
-                     hint: "the wait starts at reconnect_initial and doubles up to reconnect_max")
     }
 
     private func sources(_ table: TOMLTable, defaults: SourceKeys) -> [SourceConfiguration] {
@@ -258,7 +255,7 @@ private struct ConfigurationDecoder {
             let path = own.has("reconnect_initial") ? r.keyPath("reconnect_initial")
                 : own.has("reconnect_max") ? r.keyPath("reconnect_max")
                 : defaults.has("reconnect_initial") ? defaults.path + ["reconnect_initial"] : defaults.path + ["reconnect_max"]
-            reconnectError(path, source.reconnectInitial, source.reconnectMax)
+            issues.reconnectOrderError(path, source.reconnectInitial, source.reconnectMax)
         }
         return source
     }

@@ -10,6 +10,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var model = ModelSettings()
     public var spotter = SpotterSettings()
     public var tracking = TrackingSettings()
+    public var mqtt = MQTTSettings()
     /// In the order the file lists them.
     public var sources: [SourceConfiguration] = []
 

@@ -56,12 +56,17 @@ public struct Setting<Settings: Sendable>: Sendable {
 public struct SettingTable<Settings: Sendable>: Sendable {
     public let name: String
     public let settings: [Setting<Settings>]
+    /// Keys the table refuses with a reason of their own rather than as unknown: what
+    /// must never be written in the file (a password).
+    public let refused: [String: RefusedKey]
     /// Checks across keys, once the table is read.
     let check: (@Sendable (TableReader, Settings) -> Void)?
 
-    init(_ name: String, _ settings: [Setting<Settings>], check: (@Sendable (TableReader, Settings) -> Void)? = nil) {
+    init(_ name: String, _ settings: [Setting<Settings>], refused: [String: RefusedKey] = [:],
+         check: (@Sendable (TableReader, Settings) -> Void)? = nil) {
         self.name = name
         self.settings = settings
+        self.refused = refused
         self.check = check
     }
 
@@ -89,6 +94,12 @@ public struct SettingTable<Settings: Sendable>: Sendable {
     }
 }
 
+/// A key that a table refuses whatever its value, and why.
+public struct RefusedKey: Sendable, Equatable {
+    public let message: String
+    public let hint: String?
+}
+
 /// A settings struct whose `init()` holds every key's documented default.
 protocol DefaultSettings: Sendable { init() }
 
@@ -98,6 +109,7 @@ extension LimitSettings: DefaultSettings {}
 extension ModelSettings: DefaultSettings {}
 extension SpotterSettings: DefaultSettings {}
 extension TrackingSettings: DefaultSettings {}
+extension MQTTSettings: DefaultSettings {}
 
 extension SourceConfiguration: DefaultSettings {
     /// The per-source defaults, before a table names the source, its kind and location.
@@ -184,9 +196,10 @@ extension Setting where Settings: DefaultSettings {
               read: { $0.string(key, what: what, check: check) }, render: TOMLWriter.quoted)
     }
 
-    /// A string that is unset by default.
-    static func string(_ key: String, what: String, _ field: WritableKeyPath<Settings, String?> & Sendable, _ doc: String) -> Setting {
-        value(key, .string(what: what), field, doc, read: { $0.string(key, what: what).map(Optional.some) },
+    /// A string that is unset by default; `check` returns the error for a value it refuses.
+    static func string(_ key: String, what: String, _ field: WritableKeyPath<Settings, String?> & Sendable, _ doc: String,
+                       check: (@Sendable (String) -> String?)? = nil) -> Setting {
+        value(key, .string(what: what), field, doc, read: { $0.string(key, what: what, check: check).map(Optional.some) },
               render: { $0.map(TOMLWriter.quoted) })
     }
 

@@ -19,6 +19,12 @@ final class IssueCollector {
         add(.warning, path, message, hint)
     }
 
+    /// A back-off whose first wait is longer than its longest, a source's or the broker's.
+    func reconnectOrderError(_ path: [String], _ initial: Double, _ maximum: Double) {
+        error(path, "reconnect_initial (\(TableReader.literal(initial))) is longer than reconnect_max (\(TableReader.literal(maximum)))",
+              hint: "the wait starts at reconnect_initial and doubles up to reconnect_max")
+    }
+
     private func add(_ severity: ConfigIssue.Severity, _ path: [String], _ message: String, _ hint: String?) {
         let issue = ConfigIssue(severity, file: file, line: path.isEmpty ? nil : locator.line(of: path),
                                 keyPath: path.joined(separator: "."), message: message, hint: hint)
@@ -196,9 +202,14 @@ final class TableReader {
         issues.error(keyPath(key), "expected \(expected), got \(Self.describe(value))", hint: hint)
     }
 
-    /// Reports every key of the table that is not one of `known`.
-    func reportUnknownKeys(elsewhere: (String) -> String? = { _ in nil }) {
+    /// Reports every key of the table that is not one of `known`; a `refused` key with
+    /// its own reason.
+    func reportUnknownKeys(refused: [String: RefusedKey] = [:], elsewhere: (String) -> String? = { _ in nil }) {
         for key in table.keys.sorted(by: { line($0) < line($1) }) where !known.contains(key) {
+            if let refusal = refused[key] {
+                issues.error(keyPath(key), refusal.message, hint: refusal.hint)
+                continue
+            }
             let hint = Self.suggestion(for: key, among: known).map { "did you mean \($0)?" } ?? elsewhere(key)
             issues.error(keyPath(key), "unknown key", hint: hint)
         }

@@ -4,6 +4,7 @@ import MexClassify
 import MexConfig
 import MexFace
 import MexJournal
+import MexMQTT
 import MexPipeline
 import MexProtocol
 import MexServer
@@ -16,6 +17,8 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
     case model(String)
     case cascade(String)
     case socket(ServerError)
+    /// A file [mqtt] names cannot be used (the password, a TLS file).
+    case mqtt(MQTTError)
 
     public var description: String {
         switch self {
@@ -23,6 +26,7 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
         case .model(let reason): "model: \(reason)"
         case .cascade(let reason): "face detector: \(reason)"
         case .socket(let error): "\(error)"
+        case .mqtt(let error): "\(error)"
         }
     }
 }
@@ -69,6 +73,8 @@ public struct Daemon: Sendable {
         }
         let cascade = configuration.model.cascade ?? HaarFaceDetector.defaultCascade
         do { _ = try HaarFaceDetector(cascadePath: cascade) } catch { throw .cascade("\(error)") }
+        let mqtt: MQTTPublisher?
+        do { mqtt = try makePublisher(journal: journal) } catch { throw .mqtt(error) }
 
         let board = SourceBoard()
         let scans = ScanQueue(maxRunning: configuration.limits.maxScans, maxWaiting: configuration.limits.scanQueue)
@@ -91,7 +97,7 @@ public struct Daemon: Sendable {
         do { listening = try await server.start(listener) } catch { throw .socket(error) }
 
         let bus = EventBus(journal: journal, server: server, board: board, card: classifier?.card,
-                           snapshots: configuration.journal.snapshots, logger: logger)
+                           snapshots: configuration.journal.snapshots, relay: mqtt, logger: logger)
         let context = RunnerContext(bus: bus, classifier: EventClassifier(classifier: classifier), cascade: cascade,
                                     analysis: AnalysisSettingsBox(AnalysisSettings(spotter: configuration.spotter, tracking: configuration.tracking)), logger: logger)
         // Ready means config, model and socket are up and every source has started;
@@ -104,13 +110,13 @@ public struct Daemon: Sendable {
 
         let housekeeping = Housekeeping(bus: bus, journal: journal, hub: server.hub, notifier: notifier,
                                         statsInterval: configuration.daemon.statsInterval, logger: logger)
+        // Shut down in reverse order: sources drain first, then the broker hears what
+        // they closed and `offline`, and the server says goodbye last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ServerService(server: server, journal: journal))]
+        if let mqtt { services.append(.init(service: MQTTService(publisher: mqtt))) }
+        services += [.init(service: housekeeping), .init(service: supervisor)]
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                // Shut down in reverse order: sources drain first, the server says goodbye last.
-                .init(service: ServerService(server: server, journal: journal)),
-                .init(service: housekeeping),
-                .init(service: supervisor),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
@@ -122,5 +128,20 @@ public struct Daemon: Sendable {
         }
         notifier.stopping(status: "stopped")
         logger.notice("stopped; journal at seq \((try? journal.lastSeq()) ?? 0)")
+    }
+
+    /// The MQTT publisher of [mqtt], or nil when no broker is configured. Its files
+    /// (the password, TLS) are read now, so that a missing one stops the start.
+    private func makePublisher(journal: EventJournal) throws(MQTTError) -> MQTTPublisher? {
+        guard let publishing = try PublisherConfiguration.resolve(configuration.mqtt, hostname: Self.hostname(),
+                                                                  environment: ProcessInfo.processInfo.environment) else { return nil }
+        return try MQTTPublisher(configuration: publishing, journal: journal, logger: logger)
+    }
+
+    /// The host's name, for the default topic prefix and client id.
+    static func hostname() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

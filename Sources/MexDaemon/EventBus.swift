@@ -10,20 +10,23 @@ import MexServer
 import MexSession
 
 /// Where every record the daemon makes goes: EVENTs into the journal first (so the
-/// seq a subscriber sees is already on disk), then to the subscribers.
+/// seq a subscriber sees is already on disk), then to the subscribers and the relay
+/// (the MQTT publisher, when [mqtt] names a broker).
 public final class EventBus: Sendable {
     public let board: SourceBoard
     private let journal: EventJournal
     private let server: ProtocolServer
+    private let relay: (any RecordRelay)?
     private let card: ModelCard?
     /// Keep each event's pictures beside the journal (`[journal] snapshots`).
     private let snapshots: Bool
     private let logger: Logger
 
     public init(journal: EventJournal, server: ProtocolServer, board: SourceBoard, card: ModelCard?, snapshots: Bool = false,
-                logger: Logger) {
+                relay: (any RecordRelay)? = nil, logger: Logger) {
         self.journal = journal
         self.server = server
+        self.relay = relay
         self.board = board
         self.card = card
         self.snapshots = snapshots
@@ -61,6 +64,7 @@ public final class EventBus: Sendable {
         }
         board.update(source) { $0.events += 1 }
         server.publish(OutgoingRecord(name: .event, source: source, line: line))
+        relay?.eventCommitted(seq: seq, source: source, line: line)
         return seq
     }
 
@@ -92,5 +96,11 @@ public final class EventBus: Sendable {
     /// A record that is not journaled (SOURCE, FRAME, STATS, EOF).
     public func publish(_ record: JSONObject, source: String?) {
         server.publish(OutgoingRecord(record, source: source))
+        relay?.published(record, source: source)
+    }
+
+    /// A source left SOURCES for good (a finished scan): the relay forgets its state.
+    public func sourceLeft(_ source: String) {
+        relay?.sourceLeft(source)
     }
 }

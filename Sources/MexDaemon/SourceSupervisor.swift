@@ -86,6 +86,7 @@ final class SourceSupervisor: Service, Sendable {
         if configuration.journal != previous.journal { needRestart.append("[journal]") }
         if configuration.limits != previous.limits { needRestart.append("[limits]") }
         if configuration.model != previous.model { needRestart.append("[model]") }
+        if configuration.mqtt != previous.mqtt { needRestart.append("[mqtt]") }
         if !needRestart.isEmpty {
             context.logger.warning("reload: changes to \(needRestart.joined(separator: ", ")) take effect at the next restart")
         }
@@ -121,11 +122,13 @@ final class SourceSupervisor: Service, Sendable {
     }
 
     /// A scan has published its EOF (or its failure): it leaves SOURCES and the
-    /// supervisor, its events stay in the journal, and the next waiting scan starts.
+    /// supervisor (and its retained state leaves the broker), its events stay in the
+    /// journal, and the next waiting scan starts.
     private func scanEnded(_ runner: SourceRunner) {
         let name = runner.configuration.name
         runners.withLockedValue { if $0[name] === runner { $0[name] = nil } }
         context.bus.board.remove(name)
+        context.bus.sourceLeft(name)
         scans.finished(name)
     }
 }

@@ -15,6 +15,16 @@ public struct JournalEntry: Sendable, Equatable {
     public var record: String
 }
 
+extension JournalEntry {
+    /// The columns of table `event` that make an entry, for SELECT.
+    static let columns = "seq, time, source, kind, label, record"
+
+    /// An entry from a row of `columns`.
+    init(row: Row) {
+        self.init(seq: row["seq"], time: row["time"], source: row["source"], kind: row["kind"], label: row["label"], record: row["record"])
+    }
+}
+
 /// What `mexd events` and POLL ask the journal for.
 public struct JournalQuery: Sendable, Equatable {
     /// Only events with a larger seq.
@@ -130,14 +140,10 @@ public final class EventJournal: Sendable {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         // Since a seq: the next ones. Otherwise: the newest, returned oldest first.
         let order = query.since == nil ? "DESC" : "ASC"
-        let sql = "SELECT seq, time, source, kind, label, record FROM event \(filter) ORDER BY seq \(order) LIMIT ?"
+        let sql = "SELECT \(JournalEntry.columns) FROM event \(filter) ORDER BY seq \(order) LIMIT ?"
         _ = arguments.append(contentsOf: [max(0, query.limit)])
         let args = arguments
-        let rows = try reading { db in try Row.fetchAll(db, sql: sql, arguments: args) }
-        let entries = rows.map {
-            JournalEntry(seq: $0["seq"], time: $0["time"], source: $0["source"], kind: $0["kind"],
-                         label: $0["label"], record: $0["record"])
-        }
+        let entries = try reading { db in try Row.fetchAll(db, sql: sql, arguments: args).map(JournalEntry.init(row:)) }
         return query.since == nil ? entries.reversed() : entries
     }
 

@@ -31,6 +31,17 @@ enum JournalSchema {
                 );
                 """)
         }
+        // Where each MQTT broker stands: the highest seq up to which it has acknowledged
+        // every event (or every one that still existed), by broker ("host:port"). Journals
+        // of an older mexd get the table, empty, when the daemon opens them.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE broker_delivery (
+                    broker TEXT PRIMARY KEY,
+                    acknowledged_seq INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

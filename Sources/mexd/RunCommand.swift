@@ -53,6 +53,7 @@ extension ExitStatus {
         case .journal: self = .cantCreate
         case .model: self = .dataError
         case .cascade: self = .unavailable
+        case .mqtt: self = .config
         case .socket(let error):
             switch error {
             case .inUse: self = .unavailable

@@ -47,6 +47,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.modelTable.settings, in: "model")
         check(ConfigSchema.spotterTable.settings, in: "spotter")
         check(ConfigSchema.trackingTable.settings, in: "tracking")
+        check(ConfigSchema.mqttTable.settings, in: "mqtt")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
         #expect(ConfigSchema.spotter.count == 29)
@@ -63,6 +64,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
                 case "model": ConfigSchema.modelTable[key]?.type
                 case "spotter": ConfigSchema.spotterTable[key]?.type
                 case "tracking": ConfigSchema.trackingTable[key]?.type
+                case "mqtt": ConfigSchema.mqttTable[key]?.type
                 default: ConfigSchema.perSourceTable[key]?.type
                 }
                 guard let type = setting, let (value, message) = outOfRange(type) else { continue }
@@ -84,7 +86,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         }
         let text = lines(ConfigSchema.daemonTable) + lines(ConfigSchema.journalTable) + lines(ConfigSchema.limitsTable)
             + lines(ConfigSchema.modelTable) + lines(ConfigSchema.spotterTable) + lines(ConfigSchema.trackingTable)
-            + lines(ConfigSchema.perSourceTable)
+            + lines(ConfigSchema.mqttTable) + lines(ConfigSchema.perSourceTable)
         let loaded = try ConfigurationLoader.parse(text)
         #expect(loaded.configuration == DaemonConfiguration())
         #expect(ConfigSchema.modelTable["path"]?.defaultValue == nil, "unset by default")
@@ -154,6 +156,15 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             detection_interval = 1.0
             idle_detection_interval = 2.0
             change_gate = true
+
+            [mqtt]
+            tls = false
+            qos = 1
+            keepalive = 60
+            publish = ["EVENT"]
+            backlog = 0
+            reconnect_initial = 1.0
+            reconnect_max = 60.0
 
             """)
     }

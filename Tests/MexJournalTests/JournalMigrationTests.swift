@@ -56,11 +56,15 @@ final class JournalMigrationTests: XCTestCase {
                                                             pictures: eventPictures(), record: eventRecord)
             XCTAssertEqual(entry.seq, 4)
             XCTAssertNil(snapshotError)
+            // v3: where each MQTT broker stands, empty until a broker is used.
+            XCTAssertNil(try journal.acknowledgedSeq(broker: "broker:1883"))
+            try journal.storeAcknowledgedSeq(2, broker: "broker:1883")
         }
         // Opening again finds the schema current and changes nothing.
         let reopened = try EventJournal(path: folder.journalPath)
         XCTAssertEqual(try reopened.entries(JournalQuery()).map(\.seq), [1, 2, 4])
         XCTAssertEqual(try reopened.series(seq: 1), "[1]")
+        XCTAssertEqual(try reopened.acknowledgedSeq(broker: "broker:1883"), 2)
         let readOnly = try EventJournal(path: folder.journalPath, readOnly: true)
         XCTAssertEqual(try readOnly.snapshotPaths(seq: 4).count, 4)
     }

@@ -278,18 +278,9 @@ import Testing
         private let listener: Int32
         private(set) var connections = 0
 
-        init(payload: Data) {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var yes: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            port = UInt16(bigEndian: address.sin_port)
-            listen(fd, 4)
+        init(payload: Data) throws {
+            let (fd, port) = try #require(LoopbackListener.open(backlog: 4))
+            self.port = port
             listener = fd
             Thread { [self] in
                 var held: [Int32] = []
@@ -316,7 +307,7 @@ import Testing
     }
 
     @Test func aStalledStreamGoesOfflineReconnectsAndCarriesOn() throws {
-        let server = StallingServer(payload: try Data(contentsOf: TestVideos.h264TS))
+        let server = try StallingServer(payload: try Data(contentsOf: TestVideos.h264TS))
         let daemon = try DaemonUnderTest(sources: """
             [sources.stream]
             kind = "file"
