@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MexJournal
 import MexProtocol
+import Synchronization
 
 /// Publishes the daemon's records to an MQTT broker (mexd.toml(5), [mqtt];
 /// docs/ARCHITECTURE.md section 3.7): each journaled EVENT on `PREFIX/SOURCE/event`,
@@ -20,6 +21,14 @@ public final class MQTTPublisher: Sendable {
     private let journal: EventJournal
     private let mailbox: PublisherMailbox
     private let logger: Logger
+    private let lifecycle = Mutex(Lifecycle.idle)
+
+    /// Whether the thread was started, and who waits for it to end.
+    private enum Lifecycle {
+        case idle
+        case running(waiters: [CheckedContinuation<Void, Never>])
+        case ended
+    }
 
     public init(configuration: PublisherConfiguration, journal: EventJournal, logger: Logger) throws(MQTTError) {
         self.configuration = configuration
@@ -71,19 +80,47 @@ public final class MQTTPublisher: Sendable {
 
     // MARK: Running
 
-    /// Runs the publisher's thread until `stop()`. On a stop it publishes what the
-    /// journal still holds for the broker and `offline`, waiting a few seconds at most
-    /// for the acknowledgements, then disconnects; without a broker it returns at once.
-    public func run() async {
-        let (configuration, journal, mailbox, logger) = (self.configuration, self.journal, self.mailbox, self.logger)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                PublisherLoop(configuration: configuration, journal: journal, mailbox: mailbox, logger: logger).run()
-                continuation.resume()
+    /// Starts the publisher's thread at once, without waiting for Swift's thread pool
+    /// (whose threads may all be busy); a second call does nothing.
+    public func start() {
+        guard lifecycle.withLock({ state in
+            guard case .idle = state else { return false }
+            state = .running(waiters: [])
+            return true
+        }) else { return }
+        let thread = Thread { [self] in
+            PublisherLoop(configuration: configuration, journal: journal, mailbox: mailbox, logger: logger).run()
+            let waiters = lifecycle.withLock { state in
+                defer { state = .ended }
+                if case .running(let waiters) = state { return waiters }
+                return []
             }
-            thread.name = "mexd-mqtt"
-            thread.start()
+            waiters.forEach { $0.resume() }
         }
+        thread.name = "mexd-mqtt"
+        thread.start()
+    }
+
+    /// Returns once the thread has ended, after `stop()`: on a stop it publishes what
+    /// the journal still holds for the broker and `offline`, waiting a few seconds at
+    /// most for the acknowledgements, then disconnects; without a broker it ends at once.
+    /// Returns at once if the thread never started.
+    public func finished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiting = lifecycle.withLock { state in
+                guard case .running(var waiters) = state else { return false }
+                waiters.append(continuation)
+                state = .running(waiters: waiters)
+                return true
+            }
+            if !waiting { continuation.resume() }
+        }
+    }
+
+    /// Starts the thread and returns once it has ended, after `stop()`.
+    public func run() async {
+        start()
+        await finished()
     }
 
     public func stop() {

@@ -53,11 +53,6 @@ import Testing
         return try MQTTPublisher(configuration: configuration, journal: journal, logger: logger)
     }
 
-    /// Starts `publisher` on a task; the returned task ends once it has stopped.
-    static func run(_ publisher: MQTTPublisher) -> Task<Void, Never> {
-        Task.detached { await publisher.run() }
-    }
-
     static func seqs(_ messages: [MQTTMessage]) -> [Int] {
         messages.filter { $0.topic.hasSuffix("/event") }.compactMap { message in
             message.payload.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?["seq"] as? Int
@@ -73,7 +68,7 @@ import Testing
         let journal = try Journal()
         for _ in 1...5 { try journal.append() }
         let publisher = try Self.publisher(port: broker.port, journal: journal.journal)
-        let running = Self.run(publisher)
+        publisher.start()
         #expect(subscriber.wait(timeout: 10) { $0.contains { $0.topic == "test/mexd/status" && $0.payload == "online" } }, "\(broker.log)")
         publisher.sourceState("cam0", line: #"{"class":"SOURCE","source":"cam0","state":"online"}"#)
         for _ in 6...15 { try journal.append(to: publisher) }
@@ -103,7 +98,7 @@ import Testing
         publisher.sourceLeft("cam0")
         try await Task.sleep(for: .milliseconds(500))
         publisher.stop()
-        await running.value
+        await publisher.finished()
         #expect(try MosquittoSubscriber.retained(port: broker.port, topic: "test/mexd/cam0/state") == nil, "a source that left is cleared")
         #expect(try MosquittoSubscriber.retained(port: broker.port, topic: "test/mexd/status")?.payload == "offline",
                 "a clean stop says offline itself")
@@ -135,23 +130,23 @@ import Testing
         }
         let publisher = try Self.publisher(port: securePort, journal: journal.journal, environment: environment,
                                            configure: secure("mqtt-password"))
-        let running = Self.run(publisher)
+        publisher.start()
         #expect(subscriber.wait(timeout: 10) { $0.contains { $0.topic == "test/mexd/status" && $0.payload == "online" } }, "\(broker.log)")
         let seq = try journal.append(to: publisher)
         #expect(subscriber.wait(timeout: 10) { Self.seqs($0) == [Int(seq)] })
         publisher.stop()
-        await running.value
+        await publisher.finished()
 
         let log = LogRecorder()
         let refused = try Self.publisher(port: securePort, journal: journal.journal, environment: environment, log: log,
                                          configure: secure("stale-password"))
-        let attempts = Self.run(refused)
+        refused.start()
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, log.messages.filter({ $0.contains("refused") }).count < 2 {
             try await Task.sleep(for: .milliseconds(100))
         }
         refused.stop()
-        await attempts.value
+        await refused.finished()
         #expect(log.messages.filter { $0.contains("the broker refused the connection") }.count >= 2, "refused, and tried again: \(log.messages)")
     }
 
@@ -162,23 +157,23 @@ import Testing
         let journal = try Journal(retention: JournalRetention(days: 0, maxEvents: 5))
         for _ in 1...6 { try journal.append() }
         let first = try Self.publisher(port: broker.port, journal: journal.journal, backlog: 3, publish: [.event])
-        let running = Self.run(first)
+        first.start()
         #expect(subscriber.wait(timeout: 10) { Self.seqs($0) == [4, 5, 6] }, "\(Self.seqs(subscriber.messages))")
         first.stop()
-        await running.value
+        await first.finished()
 
         // While mexd publishes nothing, 14 more events come and retention keeps the last 5:
         // 7-15 are gone before the broker had them.
         for _ in 7...20 { try journal.append() }
         try journal.journal.prune()
         let second = try Self.publisher(port: broker.port, journal: journal.journal, publish: [.event])
-        let again = Self.run(second)
+        second.start()
         #expect(subscriber.wait(timeout: 10) { Self.seqs($0) == [4, 5, 6, 16, 17, 18, 19, 20] }, "\(Self.seqs(subscriber.messages))")
         let notes = subscriber.messages.filter { $0.topic == "test/mexd/status" && $0.payload?.hasPrefix("{") == true }
         #expect(notes.map(\.payload) == [#"{"gap":{"first_seq":7,"last_seq":15,"count":9},"reason":"deleted from the journal before the broker acknowledged them"}"#])
         #expect(notes.allSatisfy { !$0.retained })
         second.stop()
-        await again.value
+        await second.finished()
     }
 }
 

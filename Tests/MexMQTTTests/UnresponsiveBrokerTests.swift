@@ -75,7 +75,7 @@ import Testing
         let (journal, folder) = try Self.journal(events: 300)
         defer { try? FileManager.default.removeItem(at: folder) }
         let publisher = try BrokerTests.publisher(port: broker.port, journal: journal, backlog: 300)
-        let running = Task.detached { await publisher.run() }
+        publisher.start()
         // Time for the connection attempt, and for a broker that stopped reading to have
         // the window of unacknowledged events and full socket buffers.
         try await Task.sleep(for: .seconds(1))
@@ -92,10 +92,12 @@ import Testing
         }
         let stop = await clock.measure {
             publisher.stop()
-            await running.value
+            await publisher.finished()
         }
-        #expect(total < .seconds(2) && slowest < .milliseconds(250), "10000 hand-offs took \(total), the slowest \(slowest)")
-        #expect(stop < PublisherLoop.stopTimeout + .seconds(2), "a stop waits for the broker \(PublisherLoop.stopTimeout) at most: \(stop)")
+        // Bounds with room for a machine busy with the other tests: a hand-off that
+        // waited for this broker would wait for the connection timeout (30 s) or forever.
+        #expect(total < .seconds(5) && slowest < .seconds(1), "10000 hand-offs took \(total), the slowest \(slowest)")
+        #expect(stop < PublisherLoop.stopTimeout + .seconds(15), "a stop waits for the broker \(PublisherLoop.stopTimeout), then gives up: \(stop)")
     }
 
     /// A broker that hangs up after CONNACK while the publisher writes its status and a
@@ -107,11 +109,11 @@ import Testing
         let (journal, folder) = try Self.journal(events: 50)
         defer { try? FileManager.default.removeItem(at: folder) }
         let publisher = try BrokerTests.publisher(port: broker.port, journal: journal, backlog: 50)
-        let running = Task.detached { await publisher.run() }
+        publisher.start()
         let deadline = Date().addingTimeInterval(10)
         while broker.connections < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         publisher.stop()
-        await running.value
+        await publisher.finished()
         #expect(broker.connections >= 3, "accepted, hung up on, and tried again, still alive")
     }
 }

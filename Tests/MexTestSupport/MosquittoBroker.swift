@@ -24,8 +24,8 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
     }
 
-    public let port: UInt16
-    public let securePort: UInt16?
+    public private(set) var port: UInt16 = 0
+    public private(set) var securePort: UInt16?
     public let folder: URL
     private let lock = NSLock()
     private var process: Process?
@@ -38,8 +38,6 @@ public final class MosquittoBroker: @unchecked Sendable {
     public init(persistence: Bool = false, secure: SecureListener? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        port = try Self.freePort()
-        securePort = try secure.map { _ in try Self.freePort() }
         var lines = [
             // Each listener with its own authentication settings.
             "per_listener_settings true",
@@ -54,27 +52,37 @@ public final class MosquittoBroker: @unchecked Sendable {
         } else {
             lines.append("persistence false")
         }
-        lines += ["listener \(port) 127.0.0.1", "allow_anonymous true"]
-        if let secure, let securePort {
-            lines.append("listener \(securePort) 127.0.0.1")
+        var secureLines: [String] = []
+        if let secure {
             if secure.tls {
-                try makeCertificates()
-                lines += ["cafile \(caFile)", "certfile \(folder.path)/server.pem", "keyfile \(folder.path)/server.key"]
+                try Self.makeCertificates(in: folder)
+                secureLines += ["cafile \(folder.path)/ca.pem", "certfile \(folder.path)/server.pem", "keyfile \(folder.path)/server.key"]
             }
             if let user = secure.user {
                 let passwords = folder.appendingPathComponent("passwords").path
                 try Self.run("mosquitto_passwd", ["-b", "-c", passwords, user, secure.password ?? ""])
-                lines += ["allow_anonymous false", "password_file \(passwords)"]
+                secureLines += ["allow_anonymous false", "password_file \(passwords)"]
             } else {
-                lines.append("allow_anonymous true")
+                secureLines.append("allow_anonymous true")
             }
         }
-        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
-        try start()
+        // Ports are drawn below the kernel's ephemeral range (32768 and up), which other
+        // tests' listeners and every outgoing connection take theirs from; a port that
+        // another test drew too makes mosquitto exit, and another is drawn.
+        var ports: (UInt16, UInt16?) = (0, nil)
+        for _ in 0..<8 {
+            ports = (UInt16.random(in: 20_000...32_000), secure == nil ? nil : UInt16.random(in: 20_000...32_000))
+            var text = lines + ["listener \(ports.0) 127.0.0.1", "allow_anonymous true"]
+            if let securePort = ports.1 { text += ["listener \(securePort) 127.0.0.1"] + secureLines }
+            try (text.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+            if try launch(ports: ports) { break }
+        }
+        (port, securePort) = ports
+        guard lock.withLock({ process != nil }) else { throw MosquittoError.failed("mosquitto did not start: \(log)") }
     }
 
     /// A CA, and a server certificate it signed for localhost and 127.0.0.1, valid a day.
-    private func makeCertificates() throws {
+    private static func makeCertificates(in folder: URL) throws {
         let script = """
             set -e
             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=mexd-test-ca
@@ -97,23 +105,36 @@ public final class MosquittoBroker: @unchecked Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Starts the broker and waits until it accepts connections.
+    /// Starts the broker again, on its ports, and waits until it accepts connections.
     public func start() throws {
+        guard try launch(ports: (port, securePort)) else { throw MosquittoError.failed("mosquitto did not start on port \(port): \(log)") }
+    }
+
+    /// Runs mosquitto with the configuration written for `ports`; true once it says it
+    /// listens on them and accepts connections, false if it exited (a port in use).
+    private func launch(ports: (UInt16, UInt16?)) throws -> Bool {
         guard let executable = MosquittoTools.find("mosquitto") else { throw MosquittoError.missing("mosquitto") }
+        let logged = log
         let process = Process()
         process.executableURL = executable
         process.arguments = ["-c", folder.appendingPathComponent("mosquitto.conf").path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        lock.withLock { self.process = process }
+        let listening = [ports.0] + (ports.1.map { [$0] } ?? [])
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if Self.accepts(port: port) && securePort.map(Self.accepts(port:)) != false { return }
-            if !process.isRunning { break }
+        while Date() < deadline && process.isRunning {
+            // This run's log only: a restart finds the lines of the previous one.
+            let fresh = log.dropFirst(logged.count)
+            if listening.allSatisfy({ fresh.contains("listen socket on port \($0).") && Self.accepts(port: $0) }) {
+                lock.withLock { self.process = process }
+                return true
+            }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw MosquittoError.failed("mosquitto did not start on port \(port): \(log)")
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return false
     }
 
     /// SIGKILL: the broker dies as in a crash, its clients' connections break.
@@ -126,13 +147,6 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// What the broker logged (connections, subscriptions, each message).
     public var log: String {
         (try? String(contentsOf: folder.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
-    }
-
-    /// A port nothing listens on now (the kernel's pick, closed again for mosquitto).
-    private static func freePort() throws -> UInt16 {
-        guard let (fd, port) = LoopbackListener.open() else { throw MosquittoError.failed("no free port: \(String(cString: strerror(errno)))") }
-        close(fd)
-        return port
     }
 
     private static func accepts(port: UInt16) -> Bool {
