@@ -105,6 +105,24 @@ import Testing
         #expect(try journal.journal.acknowledgedSeq(broker: publisher.configuration.broker) == 25)
     }
 
+    /// QoS 0 and 2 as well: events go out at the QoS asked (a QoS 1 subscription gets
+    /// them at the lower of the two), and what the broker completed (QoS 2) or what was
+    /// written (QoS 0) moves the stored seq.
+    @Test(arguments: [0, 2]) func eventsGoOutAtTheQoSAsked(_ qos: Int) async throws {
+        let broker = try MosquittoBroker()
+        let subscriber = try MosquittoSubscriber(port: broker.port, topics: ["test/mexd/#"])
+        let journal = try Journal()
+        let publisher = try Self.publisher(port: broker.port, journal: journal.journal) { $0.qos = qos }
+        publisher.start()
+        #expect(subscriber.wait(timeout: 10) { $0.contains { $0.topic == "test/mexd/status" && $0.payload == "online" } })
+        for _ in 1...5 { try journal.append(to: publisher) }
+        #expect(subscriber.wait(timeout: 10) { Self.seqs($0) == [1, 2, 3, 4, 5] }, "\(Self.seqs(subscriber.messages))")
+        #expect(subscriber.messages.filter { $0.topic.hasSuffix("/event") }.allSatisfy { $0.qos == min(qos, 1) })
+        publisher.stop()
+        await publisher.finished()
+        #expect(try journal.journal.acknowledgedSeq(broker: publisher.configuration.broker) == 5)
+    }
+
     /// TLS verified against the test's CA, and a password read from a systemd
     /// credential; a wrong password is refused by the broker and tried again.
     @Test func overTLSWithAPasswordFromACredential() async throws {
