@@ -95,9 +95,11 @@ import Testing
             await publisher.finished()
         }
         // Bounds with room for a machine busy with the other tests: a hand-off that
-        // waited for this broker would wait for the connection timeout (30 s) or forever.
+        // waited for this broker would wait for the connection timeout (30 s) or forever,
+        // and a stop that did not give up would never end (this broker never reads). Under
+        // the whole suite's load on 2 cores a stop was measured at 24.7 s.
         #expect(total < .seconds(5) && slowest < .seconds(1), "10000 hand-offs took \(total), the slowest \(slowest)")
-        #expect(stop < PublisherLoop.stopTimeout + .seconds(15), "a stop waits for the broker \(PublisherLoop.stopTimeout), then gives up: \(stop)")
+        #expect(stop < PublisherLoop.stopTimeout + .seconds(55), "a stop waits for the broker \(PublisherLoop.stopTimeout), then gives up: \(stop)")
     }
 
     /// A broker that hangs up after CONNACK while the publisher writes its status and a
