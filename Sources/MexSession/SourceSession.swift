@@ -145,11 +145,13 @@ public struct SourceSession {
         var failure: SessionEnding?
         var lastPts: Double?
         var firstPts: Double?
+        var lastFrameAt = started
         var count = 0
         await withTaskCancellationHandler {
             do {
                 for try await frame in stream {
                     if Task.isCancelled { break }
+                    lastFrameAt = clock.now
                     if options.realtime && !live && info.kind == .file {
                         let first = firstPts ?? frame.pts
                         firstPts = first
@@ -198,10 +200,16 @@ public struct SourceSession {
         // Frames the session processed; after a stop the producer may have decoded a
         // few more that nobody read.
         statistics.frames = count
+        // A source silent for the stall timeout has stalled, whichever noticed first: the
+        // watchdog, or the source's own read timing out (FFmpeg's network timeout is the
+        // stall timeout), which on a loaded machine can fire before the watchdog wakes.
+        let silent = options.stallTimeout.map { (clock.now - lastFrameAt).inSeconds >= $0 } ?? false
+        var readFailed = statistics.endReason == .truncated
+        if case .failed? = failure { readFailed = true }
         let ending: SessionEnding
         if Task.isCancelled || control.reason == .requested {
             ending = .stopped
-        } else if control.reason == .stalled {
+        } else if control.reason == .stalled || (silent && readFailed) {
             ending = .stalled
         } else if let failure {
             ending = failure
