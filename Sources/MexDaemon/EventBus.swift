@@ -83,10 +83,8 @@ public final class EventBus: Sendable {
     private func pictures(_ event: ClassifiedEvent) -> [SnapshotPicture] {
         guard snapshots else { return [] }
         let p = ReportEvent.pictures(event)
-        let roles: [(String, ReportEvent.Picture?)] = [("onset", p.onset), ("apex", p.apex), ("offset", p.offset),
-                                                       ("flow", p.flow), ("magnitude", p.magnitude)]
-        return roles.compactMap { role, picture in
-            picture.map { SnapshotPicture(role: role, fileExtension: $0.mimeType == "image/png" ? "png" : "jpg", bytes: $0.bytes) }
+        return ReportEvent.Pictures.roles.compactMap { role, picture in
+            p[keyPath: picture].map { SnapshotPicture(role: role, fileExtension: $0.mimeType == "image/png" ? "png" : "jpg", bytes: $0.bytes) }
         }
     }
 

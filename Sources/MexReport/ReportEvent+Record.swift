@@ -27,13 +27,8 @@ extension ReportEvent {
         seq = (object["seq"] as? NSNumber)?.int64Value
         self.series = series
         if let snapshots = object["snapshots"] as? [String: String] {
-            pictures.onset = snapshots["onset"].flatMap(Picture.init(file:))
-            pictures.apex = snapshots["apex"].flatMap(Picture.init(file:))
-            pictures.offset = snapshots["offset"].flatMap(Picture.init(file:))
-            pictures.flow = snapshots["flow"].flatMap(Picture.init(file:))
-            pictures.magnitude = snapshots["magnitude"].flatMap(Picture.init(file:))
-            let named = snapshots.count, read = [pictures.onset, pictures.apex, pictures.offset, pictures.flow, pictures.magnitude]
-                .compactMap { $0 }.count
+            for (role, picture) in Pictures.roles { pictures[keyPath: picture] = snapshots[role].flatMap(Picture.init(file:)) }
+            let named = snapshots.count, read = Pictures.roles.compactMap { pictures[keyPath: $0.picture] }.count
             if read < named { missingPictures = named - read }
         }
     }

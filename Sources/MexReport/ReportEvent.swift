@@ -46,6 +46,12 @@ public struct ReportEvent: Sendable {
         public var flowScale: Double?
 
         public init() {}
+
+        /// Each picture under its snapshot role (the journal's file names and the EVENT
+        /// record's `snapshots` keys), in the order they are shown.
+        public static let roles: [(role: String, picture: WritableKeyPath<Pictures, Picture?> & Sendable)] = [
+            ("onset", \.onset), ("apex", \.apex), ("offset", \.offset), ("flow", \.flow), ("magnitude", \.magnitude),
+        ]
     }
 
     public var number: Int
