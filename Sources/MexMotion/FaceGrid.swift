@@ -39,6 +39,9 @@ public enum FaceGrid {
     public static let nearEyes: [Int] = Array(0..<(5 * columns))
     /// The brows, compared with the eyes to recognise a blink.
     public static let brows = (x0: 0.10, y0: 0.06, x1: 0.90, y1: 0.26)
+    /// The cheeks under the eyes, compared with the eyes to tell a lid closing from a
+    /// cheek raise's release, which moves the lower lids down with the cheeks.
+    public static let cheeks = (x0: 0.10, y0: 0.50, x1: 0.90, y1: 0.64)
     /// The lower face (from the nostrils down: lips, lip corners, chin), which speech
     /// moves.
     public static let lowerFace: [Int] = Array((5 * columns)..<cellCount)

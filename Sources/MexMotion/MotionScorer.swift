@@ -69,6 +69,16 @@ public final class MotionScorer {
     /// second at 30 fps, five times a seated person's sway.
     public static let fastHeadLimit = 8.0
     public static let blinkMinimum = 0.8
+    /// A blink's first frame: the upper lids have only begun to fall, under
+    /// `blinkMinimum`, but the eyes already move `blinkRatio` times the brows and the
+    /// cheeks, and downwards. A cheek raise (AU6) or a lid tightener (AU7) moves the lower
+    /// lids up, a lid raiser (AU5) the upper lids, and a cheek raise's release moves the
+    /// lower lids down together with the cheeks, so a downward motion this large that
+    /// the cheeks do not share is a lid closing. Without it the first frame of a blink
+    /// counted as facial motion and could become an open run's apex.
+    public static let blinkOnsetMinimum = 0.3
+    /// The downward share of the eyes' motion that marks a lid closing (cos 45 deg).
+    public static let blinkOnsetDownward = 0.7
 
     private let flow: DenseOpticalFlow
     public let registration: FlowRegistration
@@ -227,7 +237,7 @@ public final class MotionScorer {
             integrate(side: side, head: head)
         }
         var cells = [Double](repeating: 0, count: FaceGrid.cellCount)
-        var eyes = 0.0
+        var eyes = 0.0, eyesDown = 0.0
         var mouth = (size: 0.0, v: 0.0)
         let w = Self.windowSide, row = side + 1
         let area = Double(w * w)
@@ -242,7 +252,9 @@ public final class MotionScorer {
                         let sv = iv[d] - iv[b] - iv[c] + iv[a]
                         let s = (su * su + sv * sv) / (area * area)
                         let cell = windowCells[k]
-                        if cell < 0 { eyes = max(eyes, s) } else if s > cells[cell] { cells[cell] = s }
+                        if cell < 0 {
+                            if s > eyes { eyes = s; eyesDown = sv / area }
+                        } else if s > cells[cell] { cells[cell] = s }
                         if mouthWindows[k] && s > mouth.size { mouth = (s, sv / area) }
                         k += 1
                     }
@@ -255,13 +267,22 @@ public final class MotionScorer {
         // moves the brows more.
         eyes = eyes.squareRoot()
         let brows = windowMaximum(FaceGrid.brows, side: side)
-        let blink = eyes > Self.blinkRatio * brows && eyes > Self.blinkMinimum
+        let blink = Self.isBlink(eyes: eyes, eyesDown: eyesDown, brows: brows, cheeks: windowMaximum(FaceGrid.cheeks, side: side))
         var sample = MotionSample(score: 0, regionScores: cells, head: head, headMotion: head.largestMotion(side: side),
                                   headShiftX: head.tx, headShiftY: head.ty, blink: blink, mouthMotion: mouth.v,
                                   eyeMotion: eyes, browMotion: brows)
         sample.fastHead = sample.headMotion > Self.fastHeadLimit
         sample.score = sample.countedScores.max() ?? 0
         return sample
+    }
+
+    /// Whether the eyes' motion is a blink: `eyes` the largest mean residual over the
+    /// windows centred on them, `eyesDown` that window's downward component, `brows` and
+    /// `cheeks` the largest over the brows and the cheeks (crop pixels).
+    static func isBlink(eyes: Double, eyesDown: Double, brows: Double, cheeks: Double) -> Bool {
+        guard eyes > blinkRatio * brows else { return false }
+        let closing = eyes > blinkOnsetMinimum && eyesDown > blinkOnsetDownward * eyes && eyes > blinkRatio * cheeks
+        return eyes > blinkMinimum || closing
     }
 
     /// The largest mean residual over the windows inside an area given in crop fractions.

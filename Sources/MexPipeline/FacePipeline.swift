@@ -51,6 +51,8 @@ public final class FacePipeline {
         /// The head moved more than the spotter's `headMotionLimit` (or too fast to
         /// score): motion in these frames is the head's, not the face's.
         public var headMoving = false
+        /// The speech detector's dead band (crop pixels), for traces.
+        public var speechLevel = 0.0
     }
     public private(set) var lastObservations: [FaceObservation] = []
     /// Expressions spotted whose key crops were no longer held (diagnostics).
@@ -210,7 +212,8 @@ public final class FacePipeline {
             lastObservations.append(FaceObservation(face: face, motion: sample, score: score, threshold: state.spotter.threshold,
                                                     displacement: displacement.map(state.spotter.combinedScore), inRun: state.spotter.isInRun,
                                                     reference: state.spotter.referenceFrame, speaking: state.spotter.isSpeaking,
-                                                    headMoving: sample.fastHead || sample.headMotion > settings.headMotionLimit))
+                                                    headMoving: sample.fastHead || sample.headMotion > settings.headMotionLimit,
+                                                    speechLevel: state.spotter.speechLevel))
             state.inRun = state.spotter.isInRun
             if let interval = closed {
                 defer { state.eventBox = nil; state.eventCrops.removeAll() }

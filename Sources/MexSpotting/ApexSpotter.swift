@@ -18,6 +18,9 @@ public struct SpottedInterval: Sendable, Equatable {
     public var headMotion: Bool
     /// The run overlapped speech (`SpeechDetector`).
     public var speech = false
+    /// Set by the spotter on an expression of the lower face alone while it decides
+    /// whether speech follows; never set on an interval it returns.
+    var speechCheckUntil: Int?
 }
 
 /// The causal apex spotter for one face track (docs/ARCHITECTURE.md section 7 gives
@@ -106,6 +109,20 @@ public struct ApexSpotter: Sendable {
     public let lowerFace: [Int]
     private var speech: SpeechDetector
 
+    /// An expression of the lower face alone, held back until `until` in case speech is
+    /// recognised by then (`speechWindow` after its run began): the first syllable of a
+    /// burst moves the jaw and lips down and back as a mouth expression does, and only
+    /// the syllables after it tell speech apart. It is dropped if speech is recognised
+    /// while it waits, else reported at `until` (or when new motion opens a run).
+    private struct Pending {
+        var interval: SpottedInterval
+        var until: Int
+    }
+    private var pending: Pending?
+    /// A run wanted to open while an expression was held back: it is reported now, and
+    /// the run opens on the next frame.
+    private var releasePending = false
+
     public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(), lowerFace: [Int] = []) {
         self.settings = settings
         self.lowerFace = lowerFace
@@ -156,6 +173,8 @@ public struct ApexSpotter: Sendable {
 
     /// Whether the face is talking now (the lower face is then not scored).
     public var isSpeaking: Bool { speech.speaking }
+    /// The speech detector's dead band now (for traces).
+    public var speechLevel: Double { speech.level }
 
     /// `regions` with the lower face at 0.
     private func masked(_ regions: [Double]) -> [Double] {
@@ -210,6 +229,32 @@ public struct ApexSpotter: Sendable {
     }
 
     private mutating func step(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
+        if let found = advance(frame: frame, score: score, headMotion: head, displacement: displacement, regions: regions) {
+            return hold(found, frame: frame)
+        }
+        guard let held = pending else { return nil }
+        if speech.speaking {
+            pending = nil
+            return nil
+        }
+        guard releasePending || frame >= held.until else { return nil }
+        pending = nil
+        releasePending = false
+        var interval = held.interval
+        interval.decidedAt = frame
+        return interval
+    }
+
+    /// `found`, or nil while it is held back for speech (`Pending`).
+    private mutating func hold(_ found: SpottedInterval, frame: Int) -> SpottedInterval? {
+        guard let until = found.speechCheckUntil, frame < until, !found.speech else { return found }
+        var interval = found
+        interval.speechCheckUntil = nil
+        pending = Pending(interval: interval, until: until)
+        return nil
+    }
+
+    private mutating func advance(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
         lastFrame = frame
         frames += 1
         rawHistory.push(score)
@@ -263,6 +308,11 @@ public struct ApexSpotter: Sendable {
             return nil
         }
         if smoothed >= t && smoothed > 0 {
+            // One event at a time: the held-back one is reported first.
+            if pending != nil {
+                releasePending = true
+                return nil
+            }
             armed = false
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
             run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
@@ -415,14 +465,26 @@ public struct ApexSpotter: Sendable {
         }
         if kind == .movement && !settings.reportMovement { return nil }
         // Speech opened the run before it was recognised: only the lower face moved.
-        if run.speech && !lowerFace.isEmpty && run.upperPeak < run.threshold { return nil }
-        return SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
-                               peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
-                               headMotion: run.head > settings.headMotionLimit, speech: run.speech)
+        let lowerOnly = !lowerFace.isEmpty && run.upperPeak < run.threshold
+        if run.speech && lowerOnly { return nil }
+        var interval = SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
+                                       peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
+                                       headMotion: run.head > settings.headMotionLimit, speech: run.speech)
+        if lowerOnly && settings.detectSpeech {
+            interval.speechCheckUntil = run.start + Int((settings.speechWindow * fps).rounded())
+        }
+        return interval
     }
 
     /// Ends a run in progress (end of stream, shutdown).
     public mutating func flush() -> SpottedInterval? {
+        // A run cannot open while an expression is held back, so there is at most one.
+        if let held = pending {
+            pending = nil
+            var interval = held.interval
+            interval.decidedAt = lastFrame
+            return interval
+        }
         guard let current = run else { return nil }
         run = nil
         return finish(current, at: lastFrame)

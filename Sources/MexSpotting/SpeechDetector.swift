@@ -19,7 +19,8 @@ struct SpeechDetector {
     private var sign = 0
     private var lastSpeech = Int.min / 2
     private var quiet: SlidingStatistics
-    private var level: Double
+    /// The dead band the mouth signal must leave to count as a sign change.
+    private(set) var level: Double
     private var frames = 0
 
     init(fps: Double, settings: SpotterSettings) {

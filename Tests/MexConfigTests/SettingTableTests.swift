@@ -147,8 +147,8 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             head_motion_limit = 1.5
             detect_speech = true
             speech_window = 1.0
-            speech_flips = 4
-            speech_k = 3.0
+            speech_flips = 3
+            speech_k = 1.5
             speech_minimum_level = 0.05
             speech_hold = 0.5
 

@@ -79,3 +79,26 @@ import Foundation
         #expect(Set(FaceGrid.lowerFace).isDisjoint(with: FaceGrid.nearEyes))
     }
 }
+
+/// Which eye motion is a blink (`MotionScorer.isBlink`).
+@Suite struct BlinkDecisionTests {
+    @Test func aClosingLidIsABlinkFromItsFirstFrame() {
+        // The first frame of a blink: the upper lids 0.5 px down, the brows still.
+        #expect(MotionScorer.isBlink(eyes: 0.5, eyesDown: 0.48, brows: 0.05, cheeks: 0.1))
+        // Its height: well over 0.8 px, in any direction.
+        #expect(MotionScorer.isBlink(eyes: 2.0, eyesDown: -1.9, brows: 0.2, cheeks: 1.0))
+    }
+
+    @Test func lidsMovingUpOrWithTheBrowsAreNot() {
+        // A cheek raise (AU6) or lid tightener (AU7) lifts the lower lids 0.5 px.
+        #expect(!MotionScorer.isBlink(eyes: 0.5, eyesDown: -0.48, brows: 0.05, cheeks: 0.3))
+        // ... and its release moves them down with the cheeks.
+        #expect(!MotionScorer.isBlink(eyes: 0.7, eyesDown: 0.68, brows: 0.05, cheeks: 0.6))
+        // A sideways gaze shift under 0.8 px.
+        #expect(!MotionScorer.isBlink(eyes: 0.5, eyesDown: 0.1, brows: 0.05, cheeks: 0.05))
+        // A brow lowerer drags the skin over the eyes down with the brows.
+        #expect(!MotionScorer.isBlink(eyes: 0.6, eyesDown: 0.6, brows: 0.4, cheeks: 0.05))
+        // Noise.
+        #expect(!MotionScorer.isBlink(eyes: 0.2, eyesDown: 0.2, brows: 0.02, cheeks: 0.02))
+    }
+}

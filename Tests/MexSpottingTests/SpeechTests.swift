@@ -14,12 +14,17 @@ import Testing
     /// The noise floor is 0.08-0.11 everywhere; speech moves the jaw by `amplitude`
     /// crop pixels at `hz` during `talk` (seconds); a brow raise of 1.5 px peaks at
     /// `brow` (0.3 s up and down).
+    /// `jawDrops`: single open-and-close movements of the jaw by `amplitude` (an
+    /// expression, not speech), each 0.3 s from the given time.
     static func frames(seconds: Double, talk: [ClosedRange<Double>], hz: Double = 3.5, amplitude: Double = 1.5,
-                       brow: [Double] = [], seed: UInt64 = 3) -> [(regions: [Double], mouth: Double)] {
+                       brow: [Double] = [], jawDrops: [Double] = [], seed: UInt64 = 3) -> [(regions: [Double], mouth: Double)] {
         var random = SplitMix(seed: seed)
         let n = Int(seconds * fps)
         func jaw(_ i: Int) -> Double {
             let t = Double(i) / fps
+            for start in jawDrops where t >= start && t <= start + 0.3 {
+                return amplitude * 0.5 * (1 - cos(2 * .pi * (t - start) / 0.3))
+            }
             return talk.contains { $0.contains(t) } ? amplitude * 0.5 * (1 - cos(2 * .pi * hz * t)) : 0
         }
         func browPosition(_ i: Int) -> Double {
@@ -78,8 +83,38 @@ import Testing
     }
 
     @Test func oneJawDropIsNotSpeech() {
-        // A single open-and-close of the jaw (an expression): at most two sign changes.
-        let (_, speaking) = Self.spot(Self.frames(seconds: 10, talk: [5.0...5.29], hz: 3.5, amplitude: 2))
+        // A single open-and-close of the jaw (an expression): one sign change.
+        let (events, speaking) = Self.spot(Self.frames(seconds: 10, talk: [], amplitude: 2, jawDrops: [5.0]))
         #expect(!speaking.contains(true))
+        // An expression of the lower face alone is reported once the speech check is
+        // over: a second after its run began, not before.
+        #expect(events.count == 1, "\(events)")
+        if let e = events.first {
+            #expect(abs(Double(e.apex) / Self.fps - 5.15) < 0.15)
+            #expect(e.decidedAt >= Int(5.0 * Self.fps) + Int(Self.fps) - 3)
+            #expect(e.decidedAt <= Int(6.5 * Self.fps))
+        }
     }
+
+    @Test func theFirstSyllableOfABurstIsNoEvent() {
+        // Quiet, then one syllable of the lower face (down for 5 frames, back for 5),
+        // a pause long enough for its run to end, then the rest of the burst: the jaw
+        // moving at a depth the score hardly shows, which the mouth signal does.
+        var random = SplitMix(seed: 9)
+        var frames: [(regions: [Double], mouth: Double)] = (0..<300).map { _ in
+            ([0.08 + 0.03 * random.unit(), 0.08 + 0.03 * random.unit()], 0.01 * (random.unit() - 0.5))
+        }
+        for i in 150..<160 {
+            frames[i].regions[1] += 0.6
+            frames[i].mouth = i < 155 ? 0.5 : -0.5
+        }
+        for i in 176..<230 { frames[i].mouth = (i - 176) / 4 % 2 == 0 ? 0.3 : -0.3 }
+        let (events, speaking) = Self.spot(frames)
+        #expect(speaking[190])
+        #expect(events.isEmpty, "\(events)")
+        // Without the burst after it, the same syllable is an expression of the mouth.
+        for i in 176..<230 { frames[i].mouth = 0 }
+        #expect(Self.spot(frames).events.count == 1)
+    }
+
 }

@@ -179,9 +179,10 @@ struct SpottingTrace: ParsableCommand {
                     let run = o.inRun ? "RUN\(o.reference ?? -1)" : "   "
                     let d = o.displacement.map { String(format: "%.3f", $0) } ?? "  -  "
                     let blink = o.motion?.blink == true ? "BLINK " : ""
+                    let talk = (o.speaking ? "SPEECH " : "") + String(format: "mouth %+.3f/%.3f ", o.motion?.mouthMotion ?? 0, o.speechLevel)
                     let regions = o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? ""
                     print(String(format: "%5d t%d score %.3f T %.3f ", frame.index, o.face.trackID, o.score ?? -1, o.threshold)
-                          + "\(run) disp \(d) \(blink)\(regions)")
+                          + "\(run) disp \(d) \(talk)\(blink)\(regions)")
                 }
             }
             for e in events { print("EVENT onset \(e.onset.frame) apex \(e.apex.frame) offset \(e.offset.frame) \(e.interval.kind) decided \(e.interval.decidedAt)") }
