@@ -358,11 +358,12 @@ public struct ApexSpotter: Sendable {
             return nil
         }
         let longest = Int(((settings.macroMax + settings.searchMargin) * fps).rounded())
-        // Back near the onset face, and no longer moving (the displacement can dip while
-        // the face is still on its way back, e.g. when the expression is broad enough
-        // to pull the head-motion estimate along).
-        let rawLevel = rawNoise.median + settings.rawK * rawNoise.sigma
-        let back = current.profile.hasReturned(d, fraction: settings.returnFraction) && score <= rawLevel
+        // Back near the onset face (for `lookAhead` in a row, below). The displacement
+        // says where the face is now; the score, which spans the last `gap` frames, would
+        // still show the return for a fifth of a second after the face is back, and
+        // waiting for it to fall delayed every event and let the next motion (a blink,
+        // another expression) join the run.
+        let back = current.profile.hasReturned(d, fraction: settings.returnFraction)
         if back {
             current.backSince = current.backSince ?? frame
         } else {
