@@ -113,7 +113,8 @@ public struct ApexSpotter: Sendable {
     /// recognised by then (`speechWindow` after its run began): the first syllable of a
     /// burst moves the jaw and lips down and back as a mouth expression does, and only
     /// the syllables after it tell speech apart. It is dropped if speech is recognised
-    /// while it waits, else reported at `until` (or when new motion opens a run).
+    /// from sign changes after its offset while it waits, else reported at `until` (or
+    /// when new motion opens a run).
     private struct Pending {
         var interval: SpottedInterval
         var until: Int
@@ -233,7 +234,9 @@ public struct ApexSpotter: Sendable {
             return hold(found, frame: frame)
         }
         guard let held = pending else { return nil }
-        if speech.speaking {
+        // Speech after the expression, on sign changes of its own: the expression's own
+        // down-and-back, with the noise around it, can make up a window's count.
+        if speech.speaking && speech.flips(after: held.interval.offset) >= settings.speechFlips {
             pending = nil
             return nil
         }

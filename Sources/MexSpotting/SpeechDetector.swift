@@ -55,6 +55,11 @@ struct SpeechDetector {
         }
     }
 
+    /// The sign changes within the trailing window that came after `frame`.
+    func flips(after frame: Int) -> Int {
+        flips.reduce(0) { $0 + ($1 > frame ? 1 : 0) }
+    }
+
     mutating func reset() {
         flips.removeAll()
         sign = 0
