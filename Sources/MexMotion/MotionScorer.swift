@@ -31,11 +31,15 @@ public struct MotionSample: Sendable, Equatable {
     /// The head moved more than `MotionScorer.fastHeadLimit` between the two faces: the
     /// flow of the face's own motion cannot be told from the head's, and no cell counts.
     public var fastHead = false
+    /// The picture changed wholesale between the two crops (a cut, a black frame, the
+    /// light switched): their mean brightness differs by more than
+    /// `MotionScorer.cutLevel`. No cell counts, as with `fastHead`.
+    public var cut = false
 
     /// The cell scores that count towards `score`: those a blink covered are 0, and all
     /// are when the head moved too fast.
     public var countedScores: [Double] {
-        if fastHead { return [Double](repeating: 0, count: regionScores.count) }
+        if fastHead || cut { return [Double](repeating: 0, count: regionScores.count) }
         guard blink else { return regionScores }
         var counted = regionScores
         for i in FaceGrid.nearEyes where i < counted.count { counted[i] = 0 }
@@ -68,6 +72,10 @@ public final class MotionScorer {
     /// which a frame is not scored: 8 px is a turn of about a fifth of the face per
     /// second at 30 fps, five times a seated person's sway.
     public static let fastHeadLimit = 8.0
+    /// Mean brightness change (grey levels) between the two crops above which the
+    /// picture changed wholesale (`MotionSample.cut`). An auto-exposure or white-balance
+    /// step changes it by 5-15 % (under 20 levels on a face); a cut to black by 100 or more.
+    public static let cutLevel = 40.0
     public static let blinkMinimum = 0.8
     /// A blink's first frame: the upper lids have only begun to fall, under
     /// `blinkMinimum`, but the eyes already move `blinkRatio` times the brows and the
@@ -272,6 +280,7 @@ public final class MotionScorer {
                                   headShiftX: head.tx, headShiftY: head.ty, blink: blink, mouthMotion: mouth.v,
                                   eyeMotion: eyes, browMotion: brows)
         sample.fastHead = sample.headMotion > Self.fastHeadLimit
+        sample.cut = abs(earlier.crop.mean - current.mean) > Self.cutLevel
         sample.score = sample.countedScores.max() ?? 0
         return sample
     }

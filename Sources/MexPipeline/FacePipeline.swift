@@ -172,9 +172,9 @@ public final class FacePipeline {
             if let onset = state.spotter.referenceFrame {
                 if state.reference?.frame != onset { state.reference = reference(onset, crops: state.crops) }
                 if let reference = state.reference {
-                    // A blink or a fast turn hides how far the face is from its onset
-                    // face: their frames keep the last value.
-                    if sample.blink || sample.fastHead, let last = state.lastDisplacement {
+                    // A blink, a fast turn or a cut hides how far the face is from its
+                    // onset face: their frames keep the last value.
+                    if sample.blink || sample.fastHead || sample.cut, let last = state.lastDisplacement {
                         displacement = last
                     } else {
                         displacement = try scorer.score(earlier: try reference.face(under: face.box), current: crop).countedScores

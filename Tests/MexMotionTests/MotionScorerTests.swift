@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import MexCore
 @testable import MexMotion
 
 /// The head's motion is recovered from a flow field however much of the face an
@@ -100,5 +101,36 @@ import Foundation
         #expect(!MotionScorer.isBlink(eyes: 0.6, eyesDown: 0.6, brows: 0.4, cheeks: 0.05))
         // Noise.
         #expect(!MotionScorer.isBlink(eyes: 0.2, eyesDown: 0.2, brows: 0.02, cheeks: 0.02))
+    }
+}
+
+/// A picture that changes wholesale (a cut, a black frame) is not facial motion.
+@Suite struct CutTests {
+    /// A 128 px crop with smooth texture.
+    private func crop(offset: Int = 0) -> GrayImage {
+        let side = MotionScorer.cropSide
+        var pixels = [UInt8](repeating: 0, count: side * side)
+        for y in 0..<side {
+            for x in 0..<side {
+                let v = 120.0 + 40 * sin(Double(x) / 5) * cos(Double(y) / 7) + Double(offset)
+                pixels[y * side + x] = UInt8(max(0, min(255, v)))
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: pixels)
+    }
+
+    @Test func aCutToBlackScoresNothing() throws {
+        let scorer = try MotionScorer()
+        let black = GrayImage(width: MotionScorer.cropSide, height: MotionScorer.cropSide,
+                              pixels: [UInt8](repeating: 4, count: MotionScorer.cropSide * MotionScorer.cropSide))
+        let sample = try scorer.score(earlier: crop(), current: black)
+        #expect(sample.cut)
+        #expect(sample.countedScores.allSatisfy { $0 == 0 })
+    }
+
+    @Test func anExposureStepIsNoCut() throws {
+        let scorer = try MotionScorer()
+        let sample = try scorer.score(earlier: crop(), current: crop(offset: 15))
+        #expect(!sample.cut)
     }
 }
