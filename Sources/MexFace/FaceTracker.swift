@@ -250,9 +250,20 @@ public final class FaceTracker {
 
     /// Looks for the face in a window around its last box, shrunk so that the face is
     /// about `searchFaceSize` pixels, for faces of 0.7 to 1.4 times the last size.
+    /// A search that finds nothing is tried once more at twice that size (at most the
+    /// frame's own pixels): a face that is small in the frame already (60 px in a
+    /// 176x144 video) loses the cascade's evidence when shrunk further, and only the
+    /// frames that missed pay for the finer search.
     private func searchNear(_ last: FaceBox, in image: GrayImage) throws(VisionError) -> DetectedFace? {
-        guard let window = image.clip(last.scaled(by: options.searchScale)) else { return nil }
         let scale = min(1, options.searchFaceSize / last.width)
+        if let found = try searchNear(last, in: image, scale: scale) { return found }
+        guard scale < 1 else { return nil }
+        localSearches += 1
+        return try searchNear(last, in: image, scale: min(1, 2 * scale))
+    }
+
+    private func searchNear(_ last: FaceBox, in image: GrayImage, scale: Double) throws(VisionError) -> DetectedFace? {
+        guard let window = image.clip(last.scaled(by: options.searchScale)) else { return nil }
         let width = max(24, Int((Double(window.width) * scale).rounded()))
         let height = max(24, Int((Double(window.height) * scale).rounded()))
         let windowBox = FaceBox(x: Double(window.x), y: Double(window.y), width: Double(window.width), height: Double(window.height))
