@@ -94,6 +94,7 @@ public enum ConfigSchema {
         .number("head_motion_limit", .positive, maximum: 1000, \.headMotionLimit,
                 "Head motion above this (pixels of the 128 px crop over flow_span, anywhere in the crop) flags an event's quality.head_motion."),
         .bool("detect_speech", \.detectSpeech, "Recognise speech from the mouth's oscillating motion; while it lasts the lower face is not scored."),
+        .number("speech_span", .positive, maximum: 1, \.speechSpan, "Speech: the span of the mouth's motion that speech is recognised from."),
         .number("speech_window", .positive, maximum: 60, \.speechWindow, "Speech: the mouth's motion changes direction speech_flips times within this span."),
         .integer("speech_flips", minimum: 2, maximum: 1000, \.speechFlips, "Speech: changes of direction of the mouth's motion needed within speech_window."),
         .number("speech_k", .nonNegative, maximum: 1000, \.speechK, "Speech: the mouth's motion counts past speech_k times its quiet spread."),

@@ -45,7 +45,4 @@ public enum FaceGrid {
     /// The lower face (from the nostrils down: lips, lip corners, chin), which speech
     /// moves.
     public static let lowerFace: [Int] = Array((5 * columns)..<cellCount)
-
-    /// The mouth and chin area whose signed vertical motion is the speech signal.
-    public static let mouth = (x0: 0.30, y0: 0.72, x1: 0.70, y1: 1.0)
 }

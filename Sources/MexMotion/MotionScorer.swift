@@ -20,8 +20,8 @@ public struct MotionSample: Sendable, Equatable {
     /// The eyes moved much more than the brows: a blink. The cells next to the eyes
     /// (`FaceGrid.nearEyes`) are then left out of `countedScores`, and so of `score`.
     public var blink: Bool
-    /// The vertical residual motion of the window inside `FaceGrid.mouth` that moved
-    /// most, signed (down is positive): the signal speech is recognised from.
+    /// The signal speech is recognised from (`MouthMotion`), filled in by the caller,
+    /// which has the frames it spans.
     public var mouthMotion = 0.0
     /// The largest mean residual over the windows centred on the eyes, and over the
     /// brows (`FaceGrid.brows`): what `blink` was decided from.
@@ -95,8 +95,6 @@ public final class MotionScorer {
     private var integralV: [Double] = []
     /// Per window position (row-major over the window grid): its cell, or -1 on an eye.
     private let windowCells: [Int]
-    /// Per window position: whether it lies inside `FaceGrid.mouth`.
-    private let mouthWindows: [Bool]
 
     /// The flow the pipeline scores with: DIS fast at its own finest pyramid level
     /// (2: 32x32 for the 128 px crop). A finer level resolves faint motion better but
@@ -119,17 +117,14 @@ public final class MotionScorer {
         self.registration = registration
         self.realignAbove = realignAbove
         let side = Double(Self.cropSide), positions = Self.windowPositions
-        var cells: [Int] = [], mouth: [Bool] = []
-        let m = FaceGrid.mouth, w = Double(Self.windowSide)
+        var cells: [Int] = []
         for y in positions {
             for x in positions {
-                mouth.append(Double(x) >= m.x0 * side && Double(x) + w <= m.x1 * side && Double(y) >= m.y0 * side && Double(y) + w <= m.y1 * side)
                 let cx = (Double(x) + Double(Self.windowSide) / 2) / side, cy = (Double(y) + Double(Self.windowSide) / 2) / side
                 cells.append(FaceGrid.isEye(x: cx, y: cy) ? -1 : FaceGrid.cell(x: Double(x) / side, y: Double(y) / side))
             }
         }
         windowCells = cells
-        mouthWindows = mouth
     }
 
     /// The windows' corners along one side.
@@ -246,7 +241,6 @@ public final class MotionScorer {
         }
         var cells = [Double](repeating: 0, count: FaceGrid.cellCount)
         var eyes = 0.0, eyesDown = 0.0
-        var mouth = (size: 0.0, v: 0.0)
         let w = Self.windowSide, row = side + 1
         let area = Double(w * w)
         integralU.withUnsafeBufferPointer { iu in
@@ -263,7 +257,6 @@ public final class MotionScorer {
                         if cell < 0 {
                             if s > eyes { eyes = s; eyesDown = sv / area }
                         } else if s > cells[cell] { cells[cell] = s }
-                        if mouthWindows[k] && s > mouth.size { mouth = (s, sv / area) }
                         k += 1
                     }
                 }
@@ -277,7 +270,7 @@ public final class MotionScorer {
         let brows = windowMaximum(FaceGrid.brows, side: side)
         let blink = Self.isBlink(eyes: eyes, eyesDown: eyesDown, brows: brows, cheeks: windowMaximum(FaceGrid.cheeks, side: side))
         var sample = MotionSample(score: 0, regionScores: cells, head: head, headMotion: head.largestMotion(side: side),
-                                  headShiftX: head.tx, headShiftY: head.ty, blink: blink, mouthMotion: mouth.v,
+                                  headShiftX: head.tx, headShiftY: head.ty, blink: blink,
                                   eyeMotion: eyes, browMotion: brows)
         sample.fastHead = sample.headMotion > Self.fastHeadLimit
         sample.cut = abs(earlier.crop.mean - current.mean) > Self.cutLevel

@@ -23,6 +23,9 @@ public final class FacePipeline {
     /// (the smoothing span and the onset search margin), at a frame's memory each.
     private let keptFrames: Int
     private let scorer: MotionScorer
+    /// The speech signal's flow, and its span in frames (`SpotterSettings.speechSpan`).
+    private let mouth: MouthMotion
+    private let speechGap: Int
     private let settings: SpotterSettings
     private var recentFrames: [Frame] = []
     private var tracks: [Int: TrackState] = [:]
@@ -107,8 +110,10 @@ public final class FacePipeline {
         self.detector = detector
         tracker = FaceTracker(detector: detector, fps: fps, options: tracking)
         scorer = try MotionScorer(flow: flow)
+        mouth = try MouthMotion()
+        speechGap = max(1, Int((settings.speechSpan * fps).rounded()))
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
-        keptFrames = max(gap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
+        keptFrames = max(gap + 1, speechGap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
         gaps = FrameGaps(horizon: Int(((settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1) * fps).rounded()))
         seriesHorizon = 2 + settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1
         historyFrames = Int(((settings.macroMax + settings.smoothing + settings.lookAhead + 2 * settings.searchMargin + settings.onsetPreRoll + 0.5) * fps).rounded())
@@ -161,6 +166,10 @@ public final class FacePipeline {
             // Both crops under frame t's box: box jitter is not facial motion.
             let earlier = try MotionScorer.EarlierFace(image: earlierFrame.image, box: face.box)
             var sample = try scorer.score(earlier: earlier, current: crop)
+            if settings.detectSpeech, let earlierMouth = recentFrame(frame.index - speechGap),
+               let before = try MouthMotion.cut(earlierMouth.image, box: face.box), let now = try MouthMotion.cut(frame.image, box: face.box) {
+                sample.mouthMotion = try mouth.signal(earlier: before, current: now, head: sample.head, headSpan: Double(gap) / Double(speechGap))
+            }
             if sample.blink { state.lastBlink = frame.index } else if frame.index - state.lastBlink <= gap / 2 { sample.blink = true }
             // The head's flow moves the box on the frames the tracker does not search.
             let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)

@@ -80,16 +80,18 @@ public struct SpotterSettings: Sendable, Equatable {
     /// event's quality.
     public var headMotionLimit = 1.5
 
-    /// Speech (`SpeechDetector`): the mouth's vertical motion changing sign at least
+    /// Speech (`SpeechDetector`): the mouth's vertical motion over `speechSpan`
+    /// (`MouthMotion`) changing sign at least
     /// `speechFlips` times within `speechWindow`, past a dead band of `speechK` times its
     /// quiet spread (at least `speechMinimumLevel` crop pixels); it lasts `speechHold`
     /// after the last such window. While it lasts the lower face (`lowerFace` cells) is
     /// not scored, and an event that overlaps it is marked. An event of the lower face
     /// alone waits until `speechWindow` after its run began, and is dropped if speech is
     /// recognised by then (docs/decisions/2026-12-07-speech-onset.md).
+    public var speechSpan = 0.07
     public var speechWindow = 1.0
     public var speechFlips = 3
-    public var speechK = 1.5
+    public var speechK = 2.5
     public var speechMinimumLevel = 0.05
     public var speechHold = 0.5
     /// Recognise speech at all.

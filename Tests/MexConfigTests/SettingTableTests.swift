@@ -50,7 +50,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.mqttTable.settings, in: "mqtt")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
-        #expect(ConfigSchema.spotter.count == 29)
+        #expect(ConfigSchema.spotter.count == 30)
     }
 
     @Test func theLoaderChecksEachNumberAgainstItsTableRange() throws {
@@ -146,9 +146,10 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             report_movement = false
             head_motion_limit = 1.5
             detect_speech = true
+            speech_span = 0.07
             speech_window = 1.0
             speech_flips = 3
-            speech_k = 1.5
+            speech_k = 2.5
             speech_minimum_level = 0.05
             speech_hold = 0.5
 
@@ -190,7 +191,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             expected[keyPath: field] *= 0.9
             assignments.append("\(setting.key)=\(expected[keyPath: field])")
         }
-        #expect(assignments.count == 29)
+        #expect(assignments.count == 30)
         #expect(try ConfigSchema.spotterSettings(assigning: assignments) == expected)
         #expect(try ConfigSchema.spotterSettings(assigning: []) == SpotterSettings())
         #expect(try ConfigSchema.spotterSettings(assigning: ["history=20", "history=25"]).history == 25, "the later one wins")
