@@ -45,4 +45,8 @@ public enum FaceGrid {
     /// The lower face (from the nostrils down: lips, lip corners, chin), which speech
     /// moves.
     public static let lowerFace: [Int] = Array((5 * columns)..<cellCount)
+    /// The cells along the crop's edges (the first and last columns, the top row):
+    /// the face's outline, hair and background, which move against the face when the
+    /// head sways.
+    public static let border: [Int] = (0..<cellCount).filter { $0 % columns == 0 || $0 % columns == columns - 1 || $0 < columns }
 }

@@ -239,7 +239,7 @@ public final class FacePipeline {
 
     /// A new track's state, with the spotter of a recently lost track on the same face.
     private func newTrack(_ face: TrackedFace) -> TrackState {
-        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: FaceGrid.lowerFace)
+        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: FaceGrid.lowerFace, border: FaceGrid.border)
         if let i = retired.indices.max(by: { retired[$0].box.iou(face.box) < retired[$1].box.iou(face.box) }),
            retired[i].box.iou(face.box) > 0.3 {
             spotter = retired[i].spotter

@@ -124,9 +124,15 @@ public struct ApexSpotter: Sendable {
     /// the run opens on the next frame.
     private var releasePending = false
 
-    public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(), lowerFace: [Int] = []) {
+    /// The regions along the crop's edges (`FaceGrid.border`), which the face's outline
+    /// and what lies beyond it cross when the head sways: they do not show that the face
+    /// above the lower face moved.
+    public let border: [Int]
+
+    public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(), lowerFace: [Int] = [], border: [Int] = []) {
         self.settings = settings
         self.lowerFace = lowerFace
+        self.border = border
         speech = SpeechDetector(fps: fps, settings: settings)
         self.fps = fps
         self.gap = max(1, gap)
@@ -184,6 +190,14 @@ public struct ApexSpotter: Sendable {
         return out
     }
 
+    /// `regions` with the lower face and the border at 0: what says that the face
+    /// above the lower face moved.
+    private func maskedUpper(_ regions: [Double]) -> [Double] {
+        var out = masked(regions)
+        for i in border where i < out.count { out[i] = 0 }
+        return out
+    }
+
     /// Feeds frame `frame`'s region scores: the score is `combinedScore(regions)`, the
     /// displacement (region scores between the reference face and this one) is combined
     /// the same way, and quiet frames teach the regions' levels.
@@ -197,7 +211,7 @@ public struct ApexSpotter: Sendable {
         }
         if var current = run {
             if speech.speaking { current.speech = true }
-            current.upperPeak = max(current.upperPeak, regionNoise.combine(masked(regions)))
+            current.upperPeak = max(current.upperPeak, regionNoise.combine(maskedUpper(regions)))
             run = current
         }
         return push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
@@ -320,7 +334,7 @@ public struct ApexSpotter: Sendable {
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
             run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
                       lowThreshold: low, lastAbove: frame, head: head, speech: speech.speaking,
-                      upperPeak: regions.map { regionNoise.combine(masked($0)) } ?? smoothed)
+                      upperPeak: regions.map { regionNoise.combine(maskedUpper($0)) } ?? smoothed)
         }
         return nil
     }

@@ -41,8 +41,8 @@ import Testing
     }
 
     static func spot(_ frames: [(regions: [Double], mouth: Double)], settings: SpotterSettings = SpotterSettings(),
-                     lowerFace: [Int] = SpeechTests.lowerFace) -> (events: [SpottedInterval], speaking: [Bool]) {
-        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: lowerFace)
+                     lowerFace: [Int] = SpeechTests.lowerFace, border: [Int] = []) -> (events: [SpottedInterval], speaking: [Bool]) {
+        var spotter = ApexSpotter(fps: fps, gap: gap, settings: settings, lowerFace: lowerFace, border: border)
         var events: [SpottedInterval] = [], speaking: [Bool] = []
         for (i, f) in frames.enumerated() {
             if let e = spotter.push(frame: i, regions: f.regions, mouthMotion: f.mouth) { events.append(e) }
@@ -115,6 +115,18 @@ import Testing
         // Without the burst after it, the same syllable is an expression of the mouth.
         for i in 176..<230 { frames[i].mouth = 0 }
         #expect(Self.spot(frames).events.count == 1)
+    }
+
+    @Test func theCropsEdgeDoesNotShowTheUpperFaceMoving() {
+        // A burst's first syllable, and with it a region at the crop's edge (the face's
+        // outline against the background as the head sways) moving for 3 frames.
+        var frames = Self.frames(seconds: 12, talk: [5.0...8.0], amplitude: 2).map { f in
+            (regions: f.regions + [f.regions[0]], mouth: f.mouth)
+        }
+        for i in 152..<155 { frames[i].regions[2] += 0.5 }
+        #expect(Self.spot(frames, border: [2]).events.isEmpty)
+        // Counted as the upper face, the edge keeps the run that speech opened.
+        #expect(!Self.spot(frames).events.isEmpty)
     }
 
 }
