@@ -98,6 +98,9 @@ public struct ApexSpotter: Sendable {
         /// recognised moved only the lower face, and is dropped.
         var speech = false
         var upperPeak = 0.0
+        /// The largest per-frame score of the face inside its border (`border` left out):
+        /// a run whose motion stayed on the crop's edges is the outline, not the face.
+        var innerPeak = 0.0
     }
     private var run: Run?
     /// False after a run ends until the average falls below the threshold again: the
@@ -126,7 +129,7 @@ public struct ApexSpotter: Sendable {
 
     /// The regions along the crop's edges (`FaceGrid.border`), which the face's outline
     /// and what lies beyond it cross when the head sways: they do not show that the face
-    /// above the lower face moved.
+    /// above the lower face moved, and a run that moved nothing else is no expression.
     public let border: [Int]
 
     public init(fps: Double, gap: Int, settings: SpotterSettings = SpotterSettings(), lowerFace: [Int] = [], border: [Int] = []) {
@@ -190,6 +193,14 @@ public struct ApexSpotter: Sendable {
         return out
     }
 
+    /// `regions` with the border at 0 (and the lower face while the face talks): the
+    /// face inside its outline.
+    private func inner(_ regions: [Double]) -> [Double] {
+        var out = speech.speaking ? masked(regions) : regions
+        for i in border where i < out.count { out[i] = 0 }
+        return out
+    }
+
     /// `regions` with the lower face and the border at 0: what says that the face
     /// above the lower face moved.
     private func maskedUpper(_ regions: [Double]) -> [Double] {
@@ -212,6 +223,7 @@ public struct ApexSpotter: Sendable {
         if var current = run {
             if speech.speaking { current.speech = true }
             current.upperPeak = max(current.upperPeak, regionNoise.combine(maskedUpper(regions)))
+            current.innerPeak = max(current.innerPeak, regionNoise.combine(inner(regions)))
             run = current
         }
         return push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
@@ -334,7 +346,8 @@ public struct ApexSpotter: Sendable {
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
             run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
                       lowThreshold: low, lastAbove: frame, head: head, speech: speech.speaking,
-                      upperPeak: regions.map { regionNoise.combine(maskedUpper($0)) } ?? smoothed)
+                      upperPeak: regions.map { regionNoise.combine(maskedUpper($0)) } ?? smoothed,
+                      innerPeak: regions.map { regionNoise.combine(inner($0)) } ?? smoothed)
         }
         return nil
     }
@@ -483,6 +496,9 @@ public struct ApexSpotter: Sendable {
         }
         if kind == .movement && !settings.reportMovement { return nil }
         // Speech opened the run before it was recognised: only the lower face moved.
+        // Only the crop's edges moved: the outline against the background (a sway, a
+        // turn), not the face.
+        if !border.isEmpty && run.innerPeak < run.threshold { return nil }
         let lowerOnly = !lowerFace.isEmpty && run.upperPeak < run.threshold
         if run.speech && lowerOnly { return nil }
         var interval = SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,

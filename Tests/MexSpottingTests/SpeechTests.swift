@@ -117,6 +117,18 @@ import Testing
         #expect(Self.spot(frames).events.count == 1)
     }
 
+    @Test func motionOfTheCropsEdgeAloneIsNoExpression() {
+        // Quiet, then a region at the crop's edge moving for 0.3 s (the outline as the
+        // head turns): an event when it counts as the face, none as the border.
+        var random = SplitMix(seed: 5)
+        var frames: [(regions: [Double], mouth: Double)] = (0..<300).map { _ in
+            ([0.08 + 0.03 * random.unit(), 0.08 + 0.03 * random.unit(), 0.08 + 0.03 * random.unit()], 0)
+        }
+        for i in 150..<159 { frames[i].regions[2] += 0.8 * sin(Double(i - 150 + 1) / 10 * .pi) }
+        #expect(Self.spot(frames).events.count == 1)
+        #expect(Self.spot(frames, border: [2]).events.isEmpty)
+    }
+
     @Test func theCropsEdgeDoesNotShowTheUpperFaceMoving() {
         // A burst's first syllable, and with it a region at the crop's edge (the face's
         // outline against the background as the head sways) moving for 3 frames.
