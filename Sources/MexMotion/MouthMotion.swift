@@ -10,12 +10,13 @@ import MexVision
 /// about two thirds of speech. The short span sees each opening and each closing, and
 /// the flow runs one pyramid level finer (DIS fast stopped at level 1) over the lips
 /// and chin only, with a margin for the flow's patches (about a tenth of a frame's
-/// CPU). The cut reaches a quarter of the box below the box: the frontal detector's box ends near the lower
-/// lip on many faces, and the chin, which the jaw moves most, is under it. The head's
-/// motion is the motion score's fit (`HeadMotion`, over the score's span) scaled to the
-/// short span: a seated person's sway changes little in 0.2 s. A reference area of
-/// the face itself would move with expressions (the band under the nose rises with a
-/// nose wrinkle or an upper lip raise, which then read as speech).
+/// CPU). The cut reaches a quarter of the box below the box: the frontal detector's box
+/// ends near the lower lip on many faces, and the chin, which the jaw moves most, is
+/// under it. The head's motion is the motion score's fit (`HeadMotion`, over the
+/// score's span) scaled to the short span: a seated person's sway changes little in
+/// 0.2 s. A reference area of the face itself would move with expressions (the band
+/// under the nose rises with a nose wrinkle or an upper lip raise, which then read as
+/// speech).
 /// Measurements: docs/decisions/2026-12-07-speech-signal.md.
 ///
 /// Not thread-safe (its flow keeps buffers): one per source pipeline.
@@ -66,12 +67,12 @@ public final class MouthMotion {
     /// the head's motion over `headSpan` times the cuts' span, in the 128 px crop's
     /// coordinates (`MotionScorer.score`).
     public func signal(earlier: Cut, current: Cut, head: HeadMotion, headSpan: Double) throws(VisionError) -> Double {
-        guard earlier.image.width == current.image.width, earlier.image.height == current.image.height else { return 0 }
+        guard earlier.image.width == current.image.width, earlier.image.height == current.image.height, headSpan > 0 else { return 0 }
         if field.width != current.image.width || field.height != current.image.height {
             field = FlowField(width: current.image.width, height: current.image.height)
         }
         try flow.compute(from: earlier.image, to: current.image, into: &field)
-        guard let jaw = meanVertical(Self.lipsAndChin, in: current), headSpan > 0 else { return 0 }
+        guard let jaw = meanVertical(Self.lipsAndChin, in: current) else { return 0 }
         let r = Self.lipsAndChin, side = Double(MotionScorer.cropSide)
         let centre = head.flow(x: ((r.x0 + r.x1) / 2 - 0.5) * side, y: ((r.y0 + r.y1) / 2 - 0.5) * side)
         return jaw - centre.v / headSpan

@@ -187,26 +187,24 @@ public struct ApexSpotter: Sendable {
     public var speechLevel: Double { speech.level }
 
     /// `regions` with the lower face at 0.
-    private func masked(_ regions: [Double]) -> [Double] {
+    private func masked(_ regions: [Double]) -> [Double] { zeroing(regions, lowerFace) }
+
+    /// `regions` with the cells of `groups` at 0.
+    private func zeroing(_ regions: [Double], _ groups: [Int]...) -> [Double] {
         var out = regions
-        for i in lowerFace where i < out.count { out[i] = 0 }
+        for group in groups {
+            for i in group where i < out.count { out[i] = 0 }
+        }
         return out
     }
 
-    /// `regions` with the border at 0 (and the lower face while the face talks): the
-    /// face inside its outline.
-    private func inner(_ regions: [Double]) -> [Double] {
-        var out = speech.speaking ? masked(regions) : regions
-        for i in border where i < out.count { out[i] = 0 }
-        return out
-    }
-
-    /// `regions` with the lower face and the border at 0: what says that the face
-    /// above the lower face moved.
-    private func maskedUpper(_ regions: [Double]) -> [Double] {
-        var out = masked(regions)
-        for i in border where i < out.count { out[i] = 0 }
-        return out
+    /// One frame's contribution to a run's `upperPeak` (the lower face and the border
+    /// left out: what says that the face above the lower face moved) and `innerPeak`
+    /// (the border left out, and the lower face while the face talks: the face inside
+    /// its outline).
+    private func runPeaks(_ regions: [Double]) -> (upper: Double, inner: Double) {
+        let upper = regionNoise.combine(zeroing(regions, lowerFace, border))
+        return (upper, speech.speaking ? upper : regionNoise.combine(zeroing(regions, border)))
     }
 
     /// Feeds frame `frame`'s region scores: the score is `combinedScore(regions)`, the
@@ -222,8 +220,9 @@ public struct ApexSpotter: Sendable {
         }
         if var current = run {
             if speech.speaking { current.speech = true }
-            current.upperPeak = max(current.upperPeak, regionNoise.combine(maskedUpper(regions)))
-            current.innerPeak = max(current.innerPeak, regionNoise.combine(inner(regions)))
+            let peaks = runPeaks(regions)
+            current.upperPeak = max(current.upperPeak, peaks.upper)
+            current.innerPeak = max(current.innerPeak, peaks.inner)
             run = current
         }
         return push(frame: frame, score: combinedScore(regions), headMotion: head, displacement: displacement.map(combinedScore),
@@ -344,10 +343,10 @@ public struct ApexSpotter: Sendable {
             }
             armed = false
             let low = smoothedNoise.median + settings.hysteresis * (t - smoothedNoise.median)
+            let peaks = regions.map(runPeaks) ?? (upper: smoothed, inner: smoothed)
             run = Run(start: frame, onset: max(0, searchOnset(before: frame) - preRollFrames), peakFrame: frame, peak: smoothed, threshold: t,
                       lowThreshold: low, lastAbove: frame, head: head, speech: speech.speaking,
-                      upperPeak: regions.map { regionNoise.combine(maskedUpper($0)) } ?? smoothed,
-                      innerPeak: regions.map { regionNoise.combine(inner($0)) } ?? smoothed)
+                      upperPeak: peaks.upper, innerPeak: peaks.inner)
         }
         return nil
     }

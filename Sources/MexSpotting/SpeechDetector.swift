@@ -5,9 +5,8 @@
 /// times within the trailing `speechWindow`; the state holds for `speechHold` after the
 /// last such window, to bridge the pauses between words.
 ///
-/// The detector reads the same span-g motion the spotter scores, so an oscillation
-/// whose period the span cancels (and which therefore does not move the score) is not
-/// needed here either. O(window) integers.
+/// The signal spans about two frames (`MouthMotion`, `SpotterSettings.speechSpan`), so
+/// each opening and each closing of the mouth shows apart. O(window) integers.
 struct SpeechDetector {
     private let windowFrames: Int
     private let holdFrames: Int
