@@ -34,10 +34,24 @@ public struct GrayImage: Sendable, Equatable {
 
     public subscript(x: Int, y: Int) -> UInt8 { pixels[y * width + x] }
 
-    /// Mean intensity, for tests and health checks.
+    /// Mean intensity.
     public var mean: Double {
         var sum = 0
         for p in pixels { sum += Int(p) }
         return Double(sum) / Double(pixels.count)
+    }
+
+    /// The image with every pixel multiplied by one gain, so that its mean is `target`
+    /// (rounded, clipped to 0...255): a change of exposure or lighting undone. The
+    /// image itself when it is black or the gain is within 0.1 % of 1.
+    public func scaled(toMean target: Double) -> GrayImage {
+        let m = mean
+        guard m > 1, abs(target / m - 1) > 0.001 else { return self }
+        let gain = target / m
+        var table = [UInt8](repeating: 0, count: 256)
+        for i in 0..<256 { table[i] = UInt8(min(255, max(0, (Double(i) * gain).rounded()))) }
+        var out = self
+        for i in out.pixels.indices { out.pixels[i] = table[Int(out.pixels[i])] }
+        return out
     }
 }

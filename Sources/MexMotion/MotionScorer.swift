@@ -214,7 +214,12 @@ public final class MotionScorer {
     /// box `earlier` was cut with.
     public func score(earlier: EarlierFace, current: GrayImage) throws(VisionError) -> MotionSample {
         let side = Self.cropSide
-        try flow.compute(from: earlier.crop, to: current, into: &field)
+        // The earlier crop brought to the later one's mean brightness first: the flow
+        // assumes brightness constancy, and a gain change (auto-exposure, white balance,
+        // lighting, flicker) over a smoothly shaded cheek reads as motion along its
+        // gradient (docs/decisions/2026-12-07-noise-tails.md).
+        let brightness = current.mean
+        try flow.compute(from: earlier.crop.scaled(toMean: brightness), to: current, into: &field)
         let prior = Self.registrationPrior(side: side)
         var head = registration.fit(field, prior: prior)
         // Crop pixels at the edges that the head's motion brought in from beyond what the
@@ -232,7 +237,8 @@ public final class MotionScorer {
             // patches' content shifts by fractions of pixels that the coarse pyramid
             // level blurs): aligned first, the crops differ only by the face's own
             // motion and what the first fit missed, which a second fit takes out.
-            try flow.compute(from: try earlier.warped(head.alignment(side: side), side: side), to: current, into: &field)
+            let aligned = try earlier.warped(head.alignment(side: side), side: side)
+            try flow.compute(from: aligned.scaled(toMean: brightness), to: current, into: &field)
             let rest = registration.fit(field, prior: prior)
             integrate(side: side, head: rest)
             head = head.adding(rest)
@@ -273,7 +279,7 @@ public final class MotionScorer {
                                   headShiftX: head.tx, headShiftY: head.ty, blink: blink,
                                   eyeMotion: eyes, browMotion: brows)
         sample.fastHead = sample.headMotion > Self.fastHeadLimit
-        sample.cut = abs(earlier.crop.mean - current.mean) > Self.cutLevel
+        sample.cut = abs(earlier.crop.mean - brightness) > Self.cutLevel
         sample.score = sample.countedScores.max() ?? 0
         return sample
     }

@@ -48,6 +48,12 @@ struct SlidingStatistics {
         return v.isEmpty ? 0 : v[v.count / 2]
     }
 
+    /// The value `q` of the way up the sorted held values (0.5: the median).
+    func quantile(_ q: Double) -> Double {
+        let v = values.sorted()
+        return v.isEmpty ? 0 : v[min(v.count - 1, max(0, Int(q * Double(v.count))))]
+    }
+
     /// Median and a robust standard deviation (1.4826 x median absolute deviation).
     func medianAndSigma() -> (median: Double, sigma: Double) {
         var v = values

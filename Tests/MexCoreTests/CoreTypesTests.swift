@@ -17,4 +17,16 @@ import Testing
         #expect(image[2, 1] == 6)
         #expect(image.mean == 3.5)
     }
+
+    @Test func grayImageScaledToAMean() {
+        let image = GrayImage(width: 4, height: 1, pixels: [40, 80, 120, 160])
+        let brighter = image.scaled(toMean: 110)
+        #expect(brighter.pixels == [44, 88, 132, 176])
+        #expect(brighter.mean == 110)
+        // Clipped at white; unchanged when the gain is within 0.1 % of 1, or the image black.
+        #expect(GrayImage(width: 2, height: 1, pixels: [100, 250]).scaled(toMean: 350).pixels == [200, 255])
+        #expect(image.scaled(toMean: 100.05) == image)
+        let black = GrayImage(width: 2, height: 1, pixels: [0, 0])
+        #expect(black.scaled(toMean: 50) == black)
+    }
 }

@@ -47,6 +47,29 @@ private func spot(_ frames: [[Double]], fps: Double, equalise: Bool) -> [Spotted
         #expect(noise.combine([0.3, 0.1, 0.2]) == 0.3)
     }
 
+    /// Two regions with the same median: one steady, one quiet on 80 % of its frames but
+    /// bursting on the rest (the edge of a turned face as the head sways). The bursting
+    /// one is the noisier: its bursts, not its typical frame, would cross the threshold.
+    @Test func aRegionThatBurstsCountsAsNoisy() {
+        var noise = RegionNoise(capacity: 100)
+        for i in 0..<100 { noise.learn([0.05, i % 5 == 0 ? 0.3 : 0.05, 0.05]) }
+        noise.refresh()
+        #expect(noise.gains[0] == 1 && noise.gains[2] == 1)
+        #expect(noise.gains[1] == RegionNoise.gainRange.lowerBound)
+        // The burst alone no longer outscores a steady region's motion of half its size.
+        #expect(noise.combine([0.05, 0.3, 0.16]) == 0.16)
+    }
+
+    @Test func aQuantileOfTheHeldValues() {
+        var values = SlidingStatistics(capacity: 10)
+        for v in [5.0, 1, 9, 3, 7, 2, 8, 4, 6, 10, 0] { values.push(v) }  // the 11th pushes 5 out
+        #expect(values.quantile(0.5) == values.median())
+        #expect(values.quantile(0.5) == 6)
+        #expect(values.quantile(0.8) == 9)
+        #expect(values.quantile(0) == 0 && values.quantile(1) == 10)
+        #expect(SlidingStatistics(capacity: 3).quantile(0.9) == 0)
+    }
+
     @Test func gainsAreBounded() {
         var noise = RegionNoise(capacity: 10)
         for _ in 0..<10 { noise.learn([0.001, 0.05, 0.05, 0.05, 5]) }

@@ -181,7 +181,7 @@ struct SpottingTrace: ParsableCommand {
                     let blink = o.motion?.blink == true ? "BLINK " : ""
                     let talk = (o.speaking ? "SPEECH " : "") + String(format: "mouth %+.3f/%.3f ", o.motion?.mouthMotion ?? 0, o.speechLevel)
                     let regions = o.motion.map { $0.score > 0.3 ? $0.regionScores.map { String(format: "%.2f", $0) }.joined(separator: " ") : "" } ?? ""
-                    print(String(format: "%5d t%d score %.3f T %.3f ", frame.index, o.face.trackID, o.score ?? -1, o.threshold)
+                    print(String(format: "%5d t%d score %.3f T %.3f head %.2f ", frame.index, o.face.trackID, o.score ?? -1, o.threshold, o.motion?.headMotion ?? 0)
                           + "\(run) disp \(d) \(talk)\(blink)\(regions)")
                 }
             }
