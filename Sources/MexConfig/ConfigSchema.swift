@@ -96,6 +96,8 @@ public enum ConfigSchema {
         .bool("detect_speech", \.detectSpeech, "Recognise speech from the mouth's oscillating motion; while it lasts the lower face is not scored."),
         .number("speech_span", .positive, maximum: 1, \.speechSpan, "Speech: the span of the mouth's motion that speech is recognised from."),
         .number("speech_window", .positive, maximum: 60, \.speechWindow, "Speech: the mouth's motion changes direction speech_flips times within this span."),
+        .number("speech_check", .positive, maximum: 60, \.speechCheck,
+                "Speech: an event of the lower face alone waits this long after its motion began, and is dropped if speech is recognised by then."),
         .integer("speech_flips", minimum: 2, maximum: 1000, \.speechFlips, "Speech: changes of direction of the mouth's motion needed within speech_window."),
         .number("speech_k", .nonNegative, maximum: 1000, \.speechK, "Speech: the mouth's motion counts past speech_k times its quiet spread."),
         .number("speech_minimum_level", .nonNegative, maximum: 1000, \.speechMinimumLevel,

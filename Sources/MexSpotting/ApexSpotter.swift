@@ -113,7 +113,7 @@ public struct ApexSpotter: Sendable {
     private var speech: SpeechDetector
 
     /// An expression of the lower face alone, held back until `until` in case speech is
-    /// recognised by then (`speechWindow` after its run began): the first syllable of a
+    /// recognised by then (`speechCheck` after its run began): the first syllable of a
     /// burst moves the jaw and lips down and back as a mouth expression does, and only
     /// the syllables after it tell speech apart. It is dropped if speech is recognised
     /// from sign changes after its offset while it waits, else reported at `until` (or
@@ -504,7 +504,7 @@ public struct ApexSpotter: Sendable {
                                        peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
                                        headMotion: run.head > settings.headMotionLimit, speech: run.speech)
         if lowerOnly && settings.detectSpeech {
-            interval.speechCheckUntil = run.start + Int((settings.speechWindow * fps).rounded())
+            interval.speechCheckUntil = run.start + Int((settings.speechCheck * fps).rounded())
         }
         return interval
     }

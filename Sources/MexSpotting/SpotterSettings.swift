@@ -86,10 +86,14 @@ public struct SpotterSettings: Sendable, Equatable {
     /// quiet spread (at least `speechMinimumLevel` crop pixels); it lasts `speechHold`
     /// after the last such window. While it lasts the lower face (`lowerFace` cells) is
     /// not scored, and an event that overlaps it is marked. An event of the lower face
-    /// alone waits until `speechWindow` after its run began, and is dropped if speech is
+    /// alone waits until `speechCheck` after its run began, and is dropped if speech is
     /// recognised by then (docs/decisions/2026-12-07-speech-onset.md).
     public var speechSpan = 0.07
     public var speechWindow = 1.0
+    /// 0.7 s: three changes of direction at 3-7 Hz take 0.2-0.5 s after a burst's first
+    /// syllable; on the train and dev sets 0.7 s dropped as many speech onsets as 1 s
+    /// did, while 0.5 s let more through (docs/decisions/2026-12-07-noise-tails.md).
+    public var speechCheck = 0.7
     public var speechFlips = 3
     public var speechK = 2.5
     public var speechMinimumLevel = 0.05

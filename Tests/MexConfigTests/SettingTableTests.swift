@@ -50,7 +50,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.mqttTable.settings, in: "mqtt")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
-        #expect(ConfigSchema.spotter.count == 30)
+        #expect(ConfigSchema.spotter.count == 31)
     }
 
     @Test func theLoaderChecksEachNumberAgainstItsTableRange() throws {
@@ -148,6 +148,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             detect_speech = true
             speech_span = 0.07
             speech_window = 1.0
+            speech_check = 0.7
             speech_flips = 3
             speech_k = 2.5
             speech_minimum_level = 0.05
@@ -191,7 +192,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             expected[keyPath: field] *= 0.9
             assignments.append("\(setting.key)=\(expected[keyPath: field])")
         }
-        #expect(assignments.count == 30)
+        #expect(assignments.count == 31)
         #expect(try ConfigSchema.spotterSettings(assigning: assignments) == expected)
         #expect(try ConfigSchema.spotterSettings(assigning: []) == SpotterSettings())
         #expect(try ConfigSchema.spotterSettings(assigning: ["history=20", "history=25"]).history == 25, "the later one wins")

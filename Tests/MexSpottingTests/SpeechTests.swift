@@ -87,19 +87,20 @@ import Testing
         let (events, speaking) = Self.spot(Self.frames(seconds: 10, talk: [], amplitude: 2, jawDrops: [5.0]))
         #expect(!speaking.contains(true))
         // An expression of the lower face alone is reported once the speech check is
-        // over: a second after its run began, not before.
+        // over: `speech_check` (0.7 s) after its run began, not before.
         #expect(events.count == 1, "\(events)")
         if let e = events.first {
             #expect(abs(Double(e.apex) / Self.fps - 5.15) < 0.15)
-            #expect(e.decidedAt >= Int(5.0 * Self.fps) + Int(Self.fps) - 3)
+            #expect(e.decidedAt >= Int(5.0 * Self.fps) + Int(SpotterSettings().speechCheck * Self.fps) - 3)
             #expect(e.decidedAt <= Int(6.5 * Self.fps))
         }
     }
 
     @Test func theFirstSyllableOfABurstIsNoEvent() {
         // Quiet, then one syllable of the lower face (down for 5 frames, back for 5),
-        // a pause long enough for its run to end, then the rest of the burst: the jaw
-        // moving at a depth the score hardly shows, which the mouth signal does.
+        // then the rest of the burst: the jaw moving at a depth the score hardly shows,
+        // which the mouth signal does. The syllable's run ends during the burst, and
+        // speech is recognised before the speech check is over.
         var random = SplitMix(seed: 9)
         var frames: [(regions: [Double], mouth: Double)] = (0..<300).map { _ in
             ([0.08 + 0.03 * random.unit(), 0.08 + 0.03 * random.unit()], 0.01 * (random.unit() - 0.5))
@@ -108,12 +109,12 @@ import Testing
             frames[i].regions[1] += 0.6
             frames[i].mouth = i < 155 ? 0.5 : -0.5
         }
-        for i in 176..<230 { frames[i].mouth = (i - 176) / 4 % 2 == 0 ? 0.3 : -0.3 }
+        for i in 161..<230 { frames[i].mouth = (i - 161) / 4 % 2 == 0 ? 0.3 : -0.3 }
         let (events, speaking) = Self.spot(frames)
         #expect(speaking[190])
         #expect(events.isEmpty, "\(events)")
         // Without the burst after it, the same syllable is an expression of the mouth.
-        for i in 176..<230 { frames[i].mouth = 0 }
+        for i in 161..<230 { frames[i].mouth = 0 }
         #expect(Self.spot(frames).events.count == 1)
     }
 
