@@ -41,14 +41,11 @@ struct SlidingStatistics {
     }
 
     /// The median alone: one sort, where `medianAndSigma` needs a second for the spread.
-    /// (It runs twice a second per region, so a selection would not pay for a second
-    /// copy of MotionScorer's.)
-    func median() -> Double {
-        let v = values.sorted()
-        return v.isEmpty ? 0 : v[v.count / 2]
-    }
+    func median() -> Double { quantile(0.5) }
 
-    /// The value `q` of the way up the sorted held values (0.5: the median).
+    /// The value `q` of the way up the sorted held values (0.5: the upper middle one).
+    /// One sort: it runs twice a second per region (`RegionNoise.refresh`), so a
+    /// selection would not pay for itself.
     func quantile(_ q: Double) -> Double {
         let v = values.sorted()
         return v.isEmpty ? 0 : v[min(v.count - 1, max(0, Int(q * Double(v.count))))]
