@@ -31,9 +31,14 @@ public final class EventClassifier: @unchecked Sendable {
     private let classifier: Classifier?
     private let queue = DispatchQueue(label: "mexd.classifier")
 
+    /// Classification was turned off on purpose (`mexd scan --no-classify`): events are
+    /// unlabelled as asked, so nothing warns that a model is missing.
+    public let spottingOnly: Bool
+
     /// Without a classifier, events pass through unlabelled (spotting only).
-    public init(classifier: Classifier?) {
+    public init(classifier: Classifier?, spottingOnly: Bool = false) {
         self.classifier = classifier
+        self.spottingOnly = spottingOnly && classifier == nil
         preprocessing = ClassifierInput.Preprocessing(card: classifier?.card.preprocessing)
     }
 

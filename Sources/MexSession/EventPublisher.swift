@@ -32,7 +32,7 @@ public final class EventPublisher {
     }
 
     public func publish(_ candidate: EventCandidate, endReason: EventEndReason? = nil) {
-        if worker.card == nil && count == 0 {
+        if worker.card == nil && !worker.spottingOnly && count == 0 {
             logger.warning("\(candidate.source): events are spotted but not classified: no model")
         }
         count += 1

@@ -120,6 +120,6 @@ struct ScanCommand: AsyncParsableCommand {
             }
             // Without a model, events are still spotted; the first one says why it has no label.
         }
-        return Analysis(detector: detector, classifier: EventClassifier(classifier: classifier))
+        return Analysis(detector: detector, classifier: EventClassifier(classifier: classifier, spottingOnly: noClassify))
     }
 }

@@ -71,6 +71,15 @@ struct MexdRun {
         #expect(run.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("{\"class\":") })
     }
 
+    /// `--no-classify` asks for unlabelled events: none of them warns that a model is
+    /// missing, as it does when no model is found.
+    @Test func noClassifyEventsCarryNoMissingModelWarning() throws {
+        let run = try MexdRun("scan", "--no-classify", GoldenScanTests.root.appendingPathComponent("Samples/sample.mp4").path)
+        #expect(run.status == 0)
+        #expect(!run.records("EVENT").isEmpty)
+        #expect(run.stderr.isEmpty, "\(run.stderr)")
+    }
+
     @Test func framesFlagGivesOneRecordPerFrameWithIncreasingPts() throws {
         let run = try MexdRun("scan", "--frames", TestVideos.h264MP4.path)
         let frames = run.records("FRAME")
