@@ -18,9 +18,6 @@ public struct SpottedInterval: Sendable, Equatable {
     public var headMotion: Bool
     /// The run overlapped speech (`SpeechDetector`).
     public var speech = false
-    /// Set by the spotter on an expression of the lower face alone while it decides
-    /// whether speech follows; never set on an interval it returns.
-    var speechCheckUntil: Int?
 }
 
 /// The causal apex spotter for one face track (docs/ARCHITECTURE.md section 7 gives
@@ -118,6 +115,13 @@ public struct ApexSpotter: Sendable {
     /// the syllables after it tell speech apart. It is dropped if speech is recognised
     /// from sign changes after its offset while it waits, else reported at `until` (or
     /// when new motion opens a run).
+    /// An expression just ended, and for one of the lower face alone the frame until
+    /// which it waits for speech (`settings.speechCheck` from the run's start).
+    private struct Found {
+        var interval: SpottedInterval
+        var speechCheckUntil: Int?
+    }
+
     private struct Pending {
         var interval: SpottedInterval
         var until: Int
@@ -274,15 +278,13 @@ public struct ApexSpotter: Sendable {
     }
 
     /// `found`, or nil while it is held back for speech (`Pending`).
-    private mutating func hold(_ found: SpottedInterval, frame: Int) -> SpottedInterval? {
-        guard let until = found.speechCheckUntil, frame < until, !found.speech else { return found }
-        var interval = found
-        interval.speechCheckUntil = nil
-        pending = Pending(interval: interval, until: until)
+    private mutating func hold(_ found: Found, frame: Int) -> SpottedInterval? {
+        guard let until = found.speechCheckUntil, frame < until, !found.interval.speech else { return found.interval }
+        pending = Pending(interval: found.interval, until: until)
         return nil
     }
 
-    private mutating func advance(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> SpottedInterval? {
+    private mutating func advance(frame: Int, score: Double, headMotion head: Double, displacement: Double?, regions: [Double]?) -> Found? {
         lastFrame = frame
         frames += 1
         rawHistory.push(score)
@@ -373,7 +375,7 @@ public struct ApexSpotter: Sendable {
     }
 
     /// The open run given this frame's distance from the onset face.
-    private mutating func followDisplacement(_ d: Double, score: Double, smoothed: Double, frame: Int) -> SpottedInterval? {
+    private mutating func followDisplacement(_ d: Double, score: Double, smoothed: Double, frame: Int) -> Found? {
         guard var current = run else { return nil }
         defer { if run != nil { run = current } }
         current.profile.append(frame: frame, displacement: d)
@@ -448,7 +450,7 @@ public struct ApexSpotter: Sendable {
     }
 
     /// The expression (or movement) of a run that ends at `frame`.
-    private func ended(_ current: Run, at frame: Int, settled: Bool, decidedAt: Int) -> SpottedInterval? {
+    private func ended(_ current: Run, at frame: Int, settled: Bool, decidedAt: Int) -> Found? {
         guard current.displacementApex != nil, current.displacementPeak > 0,
               let bounds = current.profile.boundaries(reference: current.onset, fraction: settings.boundaryFraction) else { return nil }
         let cameBack = !settled && bounds.offset.flatMap { offset in
@@ -485,7 +487,7 @@ public struct ApexSpotter: Sendable {
         return max(0, first - 1)
     }
 
-    private func interval(onset: Int, apex: Int, offset: Int, run: Run, decidedAt: Int, forceMovement: Bool = false) -> SpottedInterval? {
+    private func interval(onset: Int, apex: Int, offset: Int, run: Run, decidedAt: Int, forceMovement: Bool = false) -> Found? {
         let duration = Double(offset - onset + 1) / fps
         let kind: SpottedInterval.Kind
         if forceMovement || duration < settings.minDuration || duration > settings.macroMax || run.peak > settings.maximumScore {
@@ -500,13 +502,11 @@ public struct ApexSpotter: Sendable {
         if !border.isEmpty && run.innerPeak < run.threshold { return nil }
         let lowerOnly = !lowerFace.isEmpty && run.upperPeak < run.threshold
         if run.speech && lowerOnly { return nil }
-        var interval = SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
+        let interval = SpottedInterval(onset: onset, apex: min(offset, max(onset, apex)), offset: offset, kind: kind,
                                        peakScore: run.peak, threshold: run.threshold, decidedAt: decidedAt,
                                        headMotion: run.head > settings.headMotionLimit, speech: run.speech)
-        if lowerOnly && settings.detectSpeech {
-            interval.speechCheckUntil = run.start + Int((settings.speechCheck * fps).rounded())
-        }
-        return interval
+        let check = lowerOnly && settings.detectSpeech ? run.start + Int((settings.speechCheck * fps).rounded()) : nil
+        return Found(interval: interval, speechCheckUntil: check)
     }
 
     /// Ends a run in progress (end of stream, shutdown).
@@ -520,7 +520,7 @@ public struct ApexSpotter: Sendable {
         }
         guard let current = run else { return nil }
         run = nil
-        return finish(current, at: lastFrame)
+        return finish(current, at: lastFrame)?.interval
     }
 
     /// Starts the signal over after a gap in the track. The noise levels and the
@@ -537,7 +537,7 @@ public struct ApexSpotter: Sendable {
     }
 
     /// Ends a run from the raw scores alone (no displacement was given).
-    private func finish(_ run: Run, at frame: Int) -> SpottedInterval? {
+    private func finish(_ run: Run, at frame: Int) -> Found? {
         if run.displacementApex != nil, let bounds = run.profile.boundaries(reference: run.onset, fraction: settings.boundaryFraction) {
             return interval(onset: bounds.onset, apex: bounds.apex, offset: bounds.offset ?? run.backSince ?? frame, run: run, decidedAt: frame)
         }
