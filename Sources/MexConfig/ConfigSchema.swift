@@ -63,6 +63,8 @@ public enum ConfigSchema {
     // 600 s of history and 60 s for the others are far past any use.
     public static let spotterTable = SettingTable<SpotterSettings>("spotter", [
         .number("flow_span", .positive, maximum: 60, \.flowSpan, "The motion score at a frame measures the face's motion over this span before it."),
+        .number("score_rate", .positive, maximum: 10000, \.scoreRate,
+                "Frames scored a second at most; at a higher frame rate every n-th frame is scored and the frames between repeat its score."),
         .number("smoothing", .positive, maximum: 60, \.smoothing, "Trailing moving average of the motion score."),
         .number("history", .positive, maximum: 600, \.history, "History behind the running threshold (its mean, maximum and noise level)."),
         .number("warm_up", .nonNegative, maximum: 60, \.warmUp, "No event before a face has been tracked this long."),

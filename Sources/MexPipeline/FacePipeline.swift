@@ -26,6 +26,9 @@ public final class FacePipeline {
     /// The speech signal's flow, and its span in frames (`SpotterSettings.speechSpan`).
     private let mouth: MouthMotion
     private let speechGap: Int
+    /// Every this many frames is scored (`SpotterSettings.scoreRate`); the frames
+    /// between repeat the last score.
+    public let scoreEvery: Int
     private let settings: SpotterSettings
     private var recentFrames: [Frame] = []
     private var tracks: [Int: TrackState] = [:]
@@ -76,6 +79,10 @@ public final class FacePipeline {
         var lastBlink = Int.min / 2
         /// The last displacement measured in the open run.
         var lastDisplacement: [Double]?
+        /// The last frame scored, and its motion, which the frames up to the next
+        /// scored one repeat (`scoreEvery`).
+        var lastScored = Int.min / 2
+        var lastSample: MotionSample?
         /// The open run's key-frame box (a full-resolution detection on its onset frame,
         /// as Training/ crops its data) and the crops cut with it since the onset.
         var eventBox: FaceBox?
@@ -112,6 +119,7 @@ public final class FacePipeline {
         scorer = try MotionScorer(flow: flow)
         mouth = try MouthMotion()
         speechGap = max(1, Int((settings.speechSpan * fps).rounded()))
+        scoreEvery = max(1, Int((fps / settings.scoreRate).rounded(.down)))
         // Crops for the longest expression, the smoothing and look-ahead, and margins.
         keptFrames = max(gap + 1, speechGap + 1, Int(((settings.smoothing + settings.searchMargin + settings.onsetPreRoll + 0.1) * fps).rounded()) + gap + 2)
         gaps = FrameGaps(horizon: Int(((settings.macroMax + settings.lookAhead + 2 * settings.searchMargin + 1) * fps).rounded()))
@@ -163,14 +171,25 @@ public final class FacePipeline {
                 lastObservations.append(FaceObservation(face: face, motion: nil, threshold: state.spotter.threshold))
                 continue
             }
-            // Both crops under frame t's box: box jitter is not facial motion.
-            let earlier = try MotionScorer.EarlierFace(image: earlierFrame.image, box: face.box)
-            var sample = try scorer.score(earlier: earlier, current: crop)
-            if settings.detectSpeech, let earlierMouth = recentFrame(frame.index - speechGap),
-               let before = try MouthMotion.cut(earlierMouth.image, box: face.box), let now = try MouthMotion.cut(frame.image, box: face.box) {
-                sample.mouthMotion = try mouth.signal(earlier: before, current: now, head: sample.head, headSpan: Double(gap) / Double(speechGap))
+            // Between scored frames (`scoreEvery`) the last score stands for this frame.
+            let scored: Bool
+            var sample: MotionSample
+            if let last = state.lastSample, frame.index - state.lastScored < scoreEvery {
+                scored = false
+                sample = last
+            } else {
+                scored = true
+                // Both crops under frame t's box: box jitter is not facial motion.
+                let earlier = try MotionScorer.EarlierFace(image: earlierFrame.image, box: face.box)
+                sample = try scorer.score(earlier: earlier, current: crop)
+                if settings.detectSpeech, let earlierMouth = recentFrame(frame.index - speechGap),
+                   let before = try MouthMotion.cut(earlierMouth.image, box: face.box), let now = try MouthMotion.cut(frame.image, box: face.box) {
+                    sample.mouthMotion = try mouth.signal(earlier: before, current: now, head: sample.head, headSpan: Double(gap) / Double(speechGap))
+                }
+                if sample.blink { state.lastBlink = frame.index } else if frame.index - state.lastBlink <= gap / 2 { sample.blink = true }
+                state.lastScored = frame.index
+                state.lastSample = sample
             }
-            if sample.blink { state.lastBlink = frame.index } else if frame.index - state.lastBlink <= gap / 2 { sample.blink = true }
             // The head's flow moves the box on the frames the tracker does not search.
             let pixels = face.box.width / Double(MotionScorer.cropSide) / Double(gap)
             tracker.follow(face.trackID, dx: sample.headShiftX * pixels, dy: sample.headShiftY * pixels)
@@ -183,7 +202,7 @@ public final class FacePipeline {
                 if let reference = state.reference {
                     // A blink, a fast turn or a cut hides how far the face is from its
                     // onset face: their frames keep the last value.
-                    if sample.blink || sample.fastHead || sample.cut, let last = state.lastDisplacement {
+                    if !scored || sample.blink || sample.fastHead || sample.cut, let last = state.lastDisplacement {
                         displacement = last
                     } else {
                         displacement = try scorer.score(earlier: try reference.face(under: face.box), current: crop).countedScores
@@ -207,6 +226,11 @@ public final class FacePipeline {
                 state.reference = reference
                 var values: [(frame: Int, displacement: Double)] = []
                 for f in (onset + 1)...frame.index {
+                    // Only the frames that would have been scored: the others repeat.
+                    if f != frame.index && (f - onset) % scoreEvery != 0, let last = values.last {
+                        values.append((f, last.displacement))
+                        continue
+                    }
                     guard let entry = state.crops.entry(f) else { continue }
                     let current = try recentFrame(f).map { (full: Frame) throws(VisionError) in try MotionScorer.crop(full.image, box: entry.box) } ?? entry.crop
                     let earlier = recentFrame(f) != nil ? try reference.face(under: entry.box) : MotionScorer.EarlierFace(crop: reference.crop)

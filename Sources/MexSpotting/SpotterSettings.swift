@@ -6,6 +6,12 @@ public struct SpotterSettings: Sendable, Equatable {
     /// 0.2 s: a faint expression's displacement builds up over its whole onset, while
     /// the noise does not (docs/decisions/2026-11-25-flow-span.md).
     public var flowSpan = 0.2
+    /// At most this many frames a second are scored (`FacePipeline`): above it every
+    /// n-th frame is, n = floor(fps / scoreRate), and the frames between repeat its
+    /// score. 50 Hz resolves a 40 ms onset in two samples; at 200 fps it cuts the
+    /// frame path's flows to a quarter, and scoring all 200 frames found no more
+    /// expressions (docs/decisions/2026-12-08-score-rate.md).
+    public var scoreRate = 50.0
     /// Lagged (trailing) moving average of the motion score. Short, because the score
     /// already spans `flowSpan`: a longer average dilutes a 0.2 s micro-expression.
     public var smoothing = 0.1

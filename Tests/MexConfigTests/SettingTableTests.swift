@@ -50,7 +50,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
         check(ConfigSchema.mqttTable.settings, in: "mqtt")
         check(ConfigSchema.perSourceTable.settings, in: "defaults")
         check(ConfigSchema.sourceIdentitySettings, in: "sources.NAME")
-        #expect(ConfigSchema.spotter.count == 31)
+        #expect(ConfigSchema.spotter.count == 32)
     }
 
     @Test func theLoaderChecksEachNumberAgainstItsTableRange() throws {
@@ -123,6 +123,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
 
             [spotter]
             flow_span = 0.2
+            score_rate = 50.0
             smoothing = 0.1
             history = 30.0
             warm_up = 1.0
@@ -192,7 +193,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
             expected[keyPath: field] *= 0.9
             assignments.append("\(setting.key)=\(expected[keyPath: field])")
         }
-        #expect(assignments.count == 31)
+        #expect(assignments.count == 32)
         #expect(try ConfigSchema.spotterSettings(assigning: assignments) == expected)
         #expect(try ConfigSchema.spotterSettings(assigning: []) == SpotterSettings())
         #expect(try ConfigSchema.spotterSettings(assigning: ["history=20", "history=25"]).history == 25, "the later one wins")

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import MexCore
+import MexFace
+import MexPipeline
+import MexSource
+import MexSpotting
+import MexTestSupport
+import Testing
+
+/// `SpotterSettings.scoreRate`: above it, every n-th frame is scored and the frames
+/// between repeat its motion; at or below it, every frame is.
+@Suite struct ScoreRateTests {
+    /// The sample's first frames, each face's motion score per frame, with the pipeline
+    /// told that the stream runs at `fps`.
+    static func scores(fps: Double, settings: SpotterSettings = SpotterSettings()) throws -> (every: Int, scores: [Int: Double]) {
+        let logger = Logger(label: "score-rate-test") { _ in SwiftLogNoOpLogHandler() }
+        let reader = try FFmpegVideoReader(location: SamplePipelineTests.root.appendingPathComponent("Samples/sample.mp4").path, logger: logger)
+        let pipeline = try FacePipeline(source: "sample", fps: fps, detector: try HaarFaceDetector(cascadePath: HaarFaceDetector.defaultCascade),
+                                        spotter: settings)
+        var scores: [Int: Double] = [:]
+        while let frame = try reader.nextFrame(), frame.index < 150 {
+            _ = try pipeline.process(frame)
+            if let motion = pipeline.lastObservations.first?.motion { scores[frame.index] = motion.score }
+        }
+        return (pipeline.scoreEvery, scores)
+    }
+
+    @Test func at200FpsEveryFourthFrameIsScoredAndTheOthersRepeatIt() throws {
+        let (every, scores) = try Self.scores(fps: 200)
+        #expect(every == 4)
+        let frames = scores.keys.sorted()
+        try #require(frames.count > 100)
+        var changes = 0
+        for (a, b) in zip(frames, frames.dropFirst()) where scores[a] != scores[b] {
+            changes += 1
+            #expect((b - frames[0]) % 4 == 0, "a new score on frame \(b), between scored frames")
+        }
+        #expect(changes > frames.count / 8, "the scored frames do score: \(changes) changes in \(frames.count) frames")
+    }
+
+    @Test func atOrBelowTheRateEveryFrameIsScored() throws {
+        var settings = SpotterSettings()
+        settings.scoreRate = 1000
+        let (every, scores) = try Self.scores(fps: 200, settings: settings)
+        #expect(every == 1)
+        let frames = scores.keys.sorted()
+        let changed = zip(frames, frames.dropFirst()).filter { scores[$0.0] != scores[$0.1] }.count
+        #expect(changed > frames.count * 3 / 4, "\(changed) of \(frames.count) frames change the score")
+        #expect(try Self.scores(fps: 30).every == 1)
+    }
+}
