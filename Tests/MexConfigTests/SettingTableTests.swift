@@ -123,7 +123,7 @@ private func outOfRange(_ type: SettingType) -> (value: String, message: String)
 
             [spotter]
             flow_span = 0.2
-            score_rate = 50.0
+            score_rate = 200.0
             smoothing = 0.1
             history = 30.0
             warm_up = 1.0
