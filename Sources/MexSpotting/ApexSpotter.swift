@@ -109,12 +109,6 @@ public struct ApexSpotter: Sendable {
     public let lowerFace: [Int]
     private var speech: SpeechDetector
 
-    /// An expression of the lower face alone, held back until `until` in case speech is
-    /// recognised by then (`speechCheck` after its run began): the first syllable of a
-    /// burst moves the jaw and lips down and back as a mouth expression does, and only
-    /// the syllables after it tell speech apart. It is dropped if speech is recognised
-    /// from sign changes after its offset while it waits, else reported at `until` (or
-    /// when new motion opens a run).
     /// An expression just ended, and for one of the lower face alone the frame until
     /// which it waits for speech (`settings.speechCheck` from the run's start).
     private struct Found {
@@ -122,6 +116,12 @@ public struct ApexSpotter: Sendable {
         var speechCheckUntil: Int?
     }
 
+    /// An expression of the lower face alone, held back until `until` in case speech is
+    /// recognised by then (`speechCheck` after its run began): the first syllable of a
+    /// burst moves the jaw and lips down and back as a mouth expression does, and only
+    /// the syllables after it tell speech apart. It is dropped if speech is recognised
+    /// from sign changes after its offset while it waits, else reported at `until` (or
+    /// when new motion opens a run).
     private struct Pending {
         var interval: SpottedInterval
         var until: Int
