@@ -8,10 +8,10 @@ public struct SpotterSettings: Sendable, Equatable {
     public var flowSpan = 0.2
     /// At most this many frames a second are scored (`FacePipeline`): above it every
     /// n-th frame is, n = floor(fps / scoreRate), and the frames between repeat its
-    /// score. 200 scores every frame of a 200 fps camera: the smoothing then averages
-    /// 20 flows' noise, not 5, and 50 found 6 % fewer micro-expressions on the 200 fps
-    /// test sets. 50 takes 0.56x the CPU at 200 fps, for a machine that cannot keep
-    /// up (docs/decisions/2026-12-08-score-rate.md).
+    /// score. The default scores every frame of a 200 fps camera, so that the
+    /// smoothing averages the noise of every flow; a lower rate trades some faint
+    /// expressions for CPU on a machine that cannot keep up
+    /// (docs/decisions/2026-12-08-score-rate.md).
     public var scoreRate = 200.0
     /// Lagged (trailing) moving average of the motion score. Short, because the score
     /// already spans `flowSpan`: a longer average dilutes a 0.2 s micro-expression.
